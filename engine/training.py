@@ -109,6 +109,17 @@ class Training:
             self._order = row_order(self.order, self.n_rows, self.seed, self.epoch)
         return record
 
+    def peek(self) -> StepRecord:
+        """The record the next step() will return, computed on a copy: nothing changes.
+
+        Step-through mode shows this row's forward pass, loss and backward pass
+        phase by phase before the update is committed with step(); both run the
+        same arithmetic, so the numbers shown first are the numbers applied.
+        """
+        row = int(self._order[self.position])
+        probe = Network(self.network.spec, self.network.theta)
+        return probe.step(self.X[row], self.Y[row], self.eta, epoch=self.epoch, row=row, step=self.steps)
+
     def run_epochs(self, epochs: int) -> list[StepRecord]:
         """Train whole epochs (or until divergence); returns the last epoch's records."""
         records: list[StepRecord] = []
