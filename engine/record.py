@@ -1,13 +1,16 @@
 """What one SGD step on one row did: an immutable record.
 
-The step stores its arrays once (read-only); names are looked up on demand
-through `NamedValues`, so building a record costs a few copies, not a dict of
-every parameter. That keeps the full record affordable on every row.
+Every number of a step (inputs, target, every Z and O, ∂L/∂ŷ, θ before, the
+gradient, θ after) sits in ONE flat read-only array, laid out by `StepLayout`.
+Building a record is therefore one copy of that array; the named pieces
+(`record.x`, `record.zs`, `record.gradient`, ...) are read-only views made the
+first time someone asks, and names are looked up on demand through
+`NamedValues`. That keeps the full record affordable on every row.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -44,14 +47,113 @@ def frozen(a: np.ndarray) -> np.ndarray:
     return a
 
 
-@dataclass(frozen=True, eq=False)
+class StepLayout:
+    """Where each number of one step sits in the step's flat array.
+
+        x 1 | Z1 (O1) 1 | Z2 (O2) 1 | ... | y | ∂L/∂O1 (∂L/∂Z1) | ... | ∂L/∂ŷ (∂L/∂Z) | θ before | gradient | θ after
+
+    A layer whose activation is linear has O = Z, so Z and O share one slot, and
+    so do ∂L/∂O and ∂L/∂Z; the output layer's ∂L/∂O is ∂L/∂ŷ.
+    Each layer's inputs are followed by a constant 1: NetworkSpec stores a
+    layer's W (inputs × neurons) directly followed by its b, which together are
+    one (inputs + 1) × neurons matrix [W; b], so
+        Z = [inputs, 1] · [W; b]            one matrix product,
+        ∂L/∂[W; b] = [inputs, 1] ⊗ ∂L/∂Z    one outer product (b's row is ∂L/∂Z itself).
+    Built once per network; every record of that network shares it.
+    """
+
+    __slots__ = ("spec", "size", "ones", "x", "layers", "y", "backward", "dloss",
+                 "theta_before", "gradient", "theta_after")
+
+    def __init__(self, spec: NetworkSpec):
+        self.spec = spec
+        end = 0
+
+        def take(n: int) -> slice:
+            nonlocal end
+            end += n
+            return slice(end - n, end)
+
+        linear = [spec.activation(layer).is_identity for layer in range(1, spec.n_layers + 1)]
+        ones = []
+        self.x = take(spec.n_inputs)
+        ones.append(take(1).start)
+        inputs = slice(self.x.start, self.x.stop + 1)
+        layers = []  # per layer: (its inputs followed by 1, Z, O)
+        for n, is_linear in zip(spec.sizes[1:], linear):
+            z = take(n)
+            o = z if is_linear else take(n)
+            ones.append(take(1).start)
+            layers.append((inputs, z, o))
+            inputs = slice(o.start, o.stop + 1)
+        self.layers = tuple(layers)
+        self.y = take(spec.n_outputs)
+        backward = []  # per layer: (∂L/∂O, ∂L/∂Z)
+        for n, is_linear in zip(spec.sizes[1:], linear):
+            dout = take(n)
+            backward.append((dout, dout if is_linear else take(n)))
+        self.backward = tuple(backward)
+        self.dloss = backward[-1][0]
+        self.theta_before = take(spec.n_params)
+        self.gradient = take(spec.n_params)
+        self.theta_after = take(spec.n_params)
+        self.ones = tuple(ones)
+        self.size = end
+
+    def new_buffer(self) -> np.ndarray:
+        buf = np.zeros(self.size)
+        buf[list(self.ones)] = 1.0
+        return buf
+
+    def views(self, buf: np.ndarray) -> "StepViews":
+        return StepViews(self, buf)
+
+
+def _same_slot_views(buf: np.ndarray, pairs) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """Views for (a, b) slice pairs; where b is a, the second view IS the first array."""
+    firsts, seconds = [], []
+    for a, b in pairs:
+        first = buf[a]
+        firsts.append(first)
+        seconds.append(first if b is a else buf[b])
+    return tuple(firsts), tuple(seconds)
+
+
+class StepViews:
+    """The named pieces of one step's flat array, as views (read-only if the array is)."""
+
+    __slots__ = ("x", "inputs", "zs", "outs", "y", "douts", "deltas", "dloss",
+                 "theta_before", "gradient", "theta_after", "input_columns", "delta_rows", "layer_gradients")
+
+    def __init__(self, layout: StepLayout, buf: np.ndarray):
+        self.x = buf[layout.x]
+        self.inputs = tuple(buf[i] for i, _, _ in layout.layers)  # each layer's inputs and their 1
+        self.zs, self.outs = _same_slot_views(buf, [(z, o) for _, z, o in layout.layers])
+        self.y = buf[layout.y]
+        self.douts, self.deltas = _same_slot_views(buf, layout.backward)  # ∂L/∂O, ∂L/∂Z per layer
+        self.dloss = self.douts[-1]
+        self.theta_before = buf[layout.theta_before]
+        self.gradient = buf[layout.gradient]
+        self.theta_after = buf[layout.theta_after]
+        # Shapes for the outer product [inputs, 1] ⊗ ∂L/∂Z = ∂L/∂[W; b] as one matrix product.
+        self.input_columns = tuple(i[:, None] for i in self.inputs)
+        self.delta_rows = tuple(d[None, :] for d in self.deltas)
+        spec = layout.spec
+        self.layer_gradients = tuple(
+            self.gradient[w.start : b.stop].reshape(n_in + 1, n_out)
+            for (w, b), n_in, n_out in zip(spec.layer_slices, spec.sizes[:-1], spec.sizes[1:])
+        )
+
+
+@dataclass(frozen=True, eq=False, init=False)
 class StepRecord:
     """One row's forward pass, loss, backward pass and update.
 
     epoch counts from 1; row is the 0-based index of the row in the table;
     step is the 0-based count of row updates since training began.
-    Arrays: x (inputs,), y and y_hat (outputs,), theta_* and gradient (n_params,),
-    zs/outs one (neurons,) array per layer with parameters.
+    Arrays (read-only views of `data`): x (inputs,), y, y_hat and dloss (outputs,),
+    theta_before, gradient and theta_after (n_params,), zs/outs/deltas one
+    (neurons,) array per layer with parameters.
     """
 
     spec: NetworkSpec
@@ -59,20 +161,62 @@ class StepRecord:
     row: int
     step: int
     eta: float
-    x: np.ndarray
-    y: np.ndarray
-    zs: tuple[np.ndarray, ...]
-    outs: tuple[np.ndarray, ...]
     loss: float
-    dloss: np.ndarray  # dL/dŷ per output
-    theta_before: np.ndarray
-    gradient: np.ndarray
-    theta_after: np.ndarray
+    data: np.ndarray = field(repr=False)  # every number of the step, read-only, laid out by `layout`
+    layout: StepLayout = field(repr=False)
     diverged: bool = False
+
+    def __init__(self, spec, epoch, row, step, eta, loss, data, layout, diverged=False):
+        # Direct stores: a frozen dataclass's generated __init__ costs ~0.3 µs a field,
+        # a sizeable share of a whole training step.
+        self.__dict__.update(spec=spec, epoch=epoch, row=row, step=step, eta=eta, loss=loss,
+                             data=data, layout=layout, diverged=diverged)
+
+    @cached_property
+    def _views(self) -> StepViews:
+        return self.layout.views(self.data)
+
+    @property
+    def x(self) -> np.ndarray:
+        return self._views.x
+
+    @property
+    def y(self) -> np.ndarray:
+        return self._views.y
+
+    @property
+    def zs(self) -> tuple[np.ndarray, ...]:
+        return self._views.zs
+
+    @property
+    def outs(self) -> tuple[np.ndarray, ...]:
+        return self._views.outs
 
     @property
     def y_hat(self) -> np.ndarray:
-        return self.outs[-1]
+        return self._views.outs[-1]
+
+    @property
+    def dloss(self) -> np.ndarray:
+        """∂L/∂ŷ per output."""
+        return self._views.dloss
+
+    @property
+    def deltas(self) -> tuple[np.ndarray, ...]:
+        """∂L/∂Z per layer (backprop's δ); ∂L/∂b is this very vector."""
+        return self._views.deltas
+
+    @property
+    def theta_before(self) -> np.ndarray:
+        return self._views.theta_before
+
+    @property
+    def gradient(self) -> np.ndarray:
+        return self._views.gradient
+
+    @property
+    def theta_after(self) -> np.ndarray:
+        return self._views.theta_after
 
     @property
     def params_before(self) -> NamedValues:
