@@ -1,0 +1,218 @@
+"""The live loss plot: every row's loss (faint) and each epoch's mean (bold).
+
+Built as pyqtgraph's speed examples recommend: the two curves are created once
+and only fed data afterwards — `setData` on views of the trainer's growing
+buffers — with peak downsampling, clip-to-view and a pen of width 1 for the
+row curve, so a million rows redraw in a few milliseconds. The grid has major
+lines only: every grid line costs ~0.2 ms to paint, minor ones made the axes
+the most expensive part of a frame.
+
+x counts rows trained (row k of training sits at x = k); a second axis on top
+counts epochs. Autoscaling never jumps: during a Play run the x range is the
+whole run from the start (the curve fills it left to right), otherwise it
+grows in 1-2-5 steps; y only grows, in 1-2-5 steps (whole decades in log
+mode). Panning or zooming by hand stops the following until "Fit" is pressed.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+
+from gui import colors
+
+ROW_PEN = pg.mkPen(colors.qcolor(colors.BLUE, 0.55), width=1)
+EPOCH_PEN = pg.mkPen(colors.VERMILLION, width=3)
+SYMBOLS_UP_TO = 60  # epoch-mean markers while there are at most this many epochs
+LOG_DECADES = 14  # the log-scale y range never spans more than this
+
+
+def nice_ceil(value: float) -> float:
+    """The smallest of 1, 2, 5 × 10^k that is ≥ value (value > 0)."""
+    if not (value > 0 and math.isfinite(value)):
+        return 1.0
+    exponent = math.floor(math.log10(value))
+    for mantissa in (1, 2, 5, 10):
+        candidate = mantissa * 10.0 ** exponent
+        if candidate >= value * (1 - 1e-12):
+            return candidate
+    return 10.0 ** (exponent + 1)
+
+
+class EpochAxis(pg.AxisItem):
+    """An axis over x = rows trained that labels whole epochs."""
+
+    def __init__(self, orientation: str = "top"):
+        super().__init__(orientation)
+        self.n_rows = 1
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802,N803 (pyqtgraph API)
+        n = self.n_rows
+        lo, hi = minVal / n, maxVal / n
+        if hi <= lo:
+            return []
+        # About one label per 80 px, in whole epochs of 1-2-5 steps.
+        wanted = max(1.0, (hi - lo) / max(1.0, size / 80.0))
+        step = max(1.0, nice_ceil(wanted))
+        first = math.ceil(lo / step) * step
+        values = np.arange(first, hi + step * 1e-9, step) * n
+        return [(step * n, values.tolist())]
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph API)
+        return [f"{round(v / self.n_rows):d}" for v in values]
+
+
+class LossPlot(pg.PlotWidget):
+    """objectName 'lossPlot'. Call `show_state(snapshot)` from the window's refresh timer."""
+
+    def __init__(self, parent=None):
+        self._epoch_axis = EpochAxis("top")
+        super().__init__(parent, background="w", axisItems={"top": self._epoch_axis})
+        self.setObjectName("lossPlot")
+        # The view paints its white background over everything it exposes: tell Qt, so the
+        # window does not repaint the panels behind the plot on every frame.
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
+        self.setAccessibleName("Loss plot")
+        item = self.getPlotItem()
+        item.showAxis("top")
+        item.showGrid(x=True, y=True, alpha=0.15)
+        item.setMenuEnabled(False)
+        item.hideButtons()
+        self._legend = item.addLegend(offset=(-10, 10), labelTextColor=colors.INK,
+                                      brush=pg.mkBrush(255, 255, 255, 220))
+        self.rows_curve = item.plot(pen=ROW_PEN, name="each row")
+        self.rows_curve.setDownsampling(auto=True, method="peak")
+        self.rows_curve.setClipToView(True)
+        self.epoch_curve = item.plot(pen=EPOCH_PEN, name="epoch mean", antialias=True,
+                                     symbolBrush=colors.VERMILLION, symbolPen=None, symbolSize=0)
+        self.epoch_curve.setDownsampling(auto=True, method="peak")
+        self.epoch_curve.setClipToView(True)
+        for axis in ("left", "bottom", "top"):
+            item.getAxis(axis).setPen(pg.mkPen(colors.INK))
+            item.getAxis(axis).setTextPen(pg.mkPen(colors.INK))
+        self.getViewBox().sigRangeChangedManually.connect(self._stop_following)
+        self._log = False
+        self._following = True
+        self._font_pt = 12
+        self.set_font_size(12)
+        self.clear_history()
+
+    # ---- settings ------------------------------------------------------------------------
+    def set_table(self, n_rows: int, loss_name: str = "loss") -> None:
+        self._epoch_axis.n_rows = max(1, int(n_rows))
+        self._loss_name = loss_name
+        self._apply_labels()
+        self.clear_history()
+
+    def set_log(self, on: bool) -> None:
+        self._log = bool(on)
+        self.getPlotItem().setLogMode(False, self._log)
+        self._ranges = None
+        self._apply_ranges(force=True)
+
+    @property
+    def log(self) -> bool:
+        return self._log
+
+    def fit(self) -> None:
+        """Follow the data again after a hand pan/zoom."""
+        self._following = True
+        self._apply_ranges(force=True)
+
+    def set_font_size(self, points: float) -> None:
+        self._font_pt = points
+        font = QFont()
+        font.setPointSizeF(points)
+        item = self.getPlotItem()
+        for axis in ("left", "bottom", "top"):
+            item.getAxis(axis).setStyle(tickFont=font, tickTextOffset=6, maxTickLevel=0)
+        self._legend.setLabelTextSize(f"{points}pt")
+        for sample, label in self._legend.items:
+            label.setText(label.text, size=f"{points}pt")
+        self._apply_labels()
+
+    def _apply_labels(self) -> None:
+        style = {"color": colors.INK, "font-size": f"{self._font_pt}pt"}
+        item = self.getPlotItem()
+        item.setLabel("bottom", "rows trained", **style)
+        item.setLabel("top", "epoch", **style)
+        item.setLabel("left", getattr(self, "_loss_name", "loss"), **style)
+
+    # ---- data ------------------------------------------------------------------------------
+    def clear_history(self) -> None:
+        self.rows_curve.setData([], [])
+        self.epoch_curve.setData([], [])
+        self._n = self._n_means = 0
+        self._ymax = 0.0
+        self._ymin_pos = math.inf
+        self._target = None
+        self._ranges = None
+        self._following = True
+        self._apply_ranges(force=True)
+
+    def show_state(self, snapshot) -> None:
+        """Feed the curves the trainer's latest buffers (cheap when nothing is new)."""
+        losses, means = snapshot.losses, snapshot.epoch_means
+        n, n_means = losses.shape[0], means.shape[0]
+        if n < self._n or n_means < self._n_means:  # rewound: rescan
+            self._ymax, self._ymin_pos, self._n = 0.0, math.inf, 0
+        if n > self._n:
+            new = losses[self._n:n]
+            finite = new[np.isfinite(new)]
+            if finite.size:
+                self._ymax = max(self._ymax, float(finite.max()))
+                positive = finite[finite > 0]
+                if positive.size:
+                    self._ymin_pos = min(self._ymin_pos, float(positive.min()))
+        changed = n != self._n or n_means != self._n_means
+        if changed:
+            # x arrays are made for this frame only (float32 is exact up to 16 million rows):
+            # keeping a grown copy would cost memory for every row ever trained.
+            n_rows = snapshot.n_rows
+            self.rows_curve.setData(np.arange(1, n + 1, dtype=np.float32), losses)
+            mean_x = np.arange(n_rows, (n_means + 1) * n_rows, n_rows, dtype=np.float32)[:n_means]
+            self.epoch_curve.setSymbolSize(8 if 0 < n_means <= SYMBOLS_UP_TO else 0)
+            self.epoch_curve.setSymbol("o" if 0 < n_means <= SYMBOLS_UP_TO else None)
+            self.epoch_curve.setData(mean_x, means)
+            self._n, self._n_means = n, n_means
+        self._target = snapshot.target_steps
+        self._apply_ranges()
+
+    # ---- ranges that do not jump ---------------------------------------------------------------
+    def _stop_following(self, *_) -> None:
+        self._following = False
+
+    def _apply_ranges(self, force: bool = False) -> None:
+        if not self._following:
+            return
+        n_rows = self._epoch_axis.n_rows
+        x_max = max(self._n, n_rows)
+        if self._target and self._target >= x_max:
+            x_max = self._target
+        else:
+            x_max = nice_ceil(x_max)
+        if self._log:
+            if self._ymax > 0 and math.isfinite(self._ymin_pos):
+                top = math.ceil(math.log10(self._ymax) + 1e-9)
+                bottom = max(math.floor(math.log10(self._ymin_pos)), top - LOG_DECADES)
+                y_range = (bottom, max(top, bottom + 1))
+            else:
+                y_range = (-2, 1)
+        else:
+            y_range = (0.0, nice_ceil(self._ymax * 1.05) if self._ymax > 0 else 1.0)
+        ranges = ((0.0, float(x_max)), (float(y_range[0]), float(y_range[1])))
+        if force or ranges != self._ranges:
+            self._ranges = ranges
+            self.getViewBox().setRange(xRange=ranges[0], yRange=ranges[1], padding=0.02)
+
+    def mouseDoubleClickEvent(self, event):  # noqa: N802 (Qt API)
+        self.fit()
+        event.accept()
+        super().mouseDoubleClickEvent(event)
+
+    def ranges(self):
+        """((x0, x1), (y0, y1)) the plot follows (for tests)."""
+        return self._ranges

@@ -1,0 +1,635 @@
+"""Training in a background thread, painted on a timer: the Qt side of engine.training.
+
+Two layers, as in superqt's generator workers:
+
+`Timeline` (no Qt) owns the engine's `Training` plus everything the GUI and the
+exports read back: every row's loss (a float64 buffer that doubles when full,
+8 bytes a row, no row ever missing), each epoch's mean, and what is needed to
+go back to any earlier row exactly — a `Training.checkpoint()` every
+CHECKPOINT_EVERY rows and sparse logs of η changes and hand edits. Going back
+is restore + deterministic replay (the engine's row order is a pure function of
+seed and epoch), so it is bit-exact and memory stays flat: no row's parameters
+are stored.
+
+`Trainer` (a QObject) runs the timeline in one background thread and emits
+`rowUpdated(record)` after every row and `trainingFinished()` when the
+requested epochs are done, training was stopped, or it diverged. After each row
+the worker publishes the latest state as one tuple (an atomic assignment); the
+GUI never does per-row work: a ≤ 60 Hz timer calls `snapshot()` and paints
+the latest state. The worker yields the GIL every ~1 ms of work (and the
+interpreter's switch interval is lowered) so the GUI stays responsive on two
+cores.
+
+Ownership rule: while a run is in progress only the worker touches the
+`Training`. Every command that changes training from the GUI thread (step,
+reset, rewind, edit, configure) first pauses the worker — which stops after
+the row it is on, well under a millisecond — and then works on the idle
+timeline directly.
+"""
+from __future__ import annotations
+
+import math
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from engine.init import DEFAULT_SCHEME, initialise
+from engine.network import Network
+from engine.record import NamedValues, StepRecord
+from engine.scaling import Standardizer
+from engine.spec import NetworkSpec
+from engine.training import Checkpoint, Training
+
+CHECKPOINT_EVERY = 1024  # rows between checkpoints: a rewind replays at most this many rows
+MAX_CHECKPOINTS = 2048  # beyond this, every other checkpoint goes and the spacing doubles
+HISTORY_START = 1 << 14  # initial capacity of the loss buffer (rows)
+YIELD_EVERY = 0.001  # seconds of training between GIL yields
+SWITCH_INTERVAL = 0.0005  # seconds; CPython's default 5 ms lets a busy thread starve the GUI
+SCALINGS = ("standard", "none")
+HOLD_MAX = 0.1  # seconds the worker waits for a frame to be painted, at most
+STOP_TIMEOUT = 2.0  # seconds the GUI waits for the worker to stop (it takes one row)
+
+
+class GrowingBuffer:
+    """A float64 array that doubles when full. `view()` is a read-only window on the filled part.
+
+    Memory: 8 bytes per value actually stored (pages beyond `n` are never touched).
+    A reader holding an old array keeps valid values: growing copies into a new array.
+    """
+
+    __slots__ = ("data", "n")
+
+    def __init__(self, capacity: int = HISTORY_START):
+        self.data = np.empty(max(int(capacity), 16))
+        self.n = 0
+
+    def append(self, value: float) -> None:
+        if self.n == self.data.shape[0]:
+            bigger = np.empty(2 * self.n)
+            bigger[: self.n] = self.data
+            self.data = bigger
+        self.data[self.n] = value
+        self.n += 1
+
+    def truncate(self, n: int) -> None:
+        self.n = max(0, min(int(n), self.n))
+
+    def clear(self) -> None:
+        self.n = 0
+
+    def view(self) -> np.ndarray:
+        v = self.data[: self.n]
+        v.flags.writeable = False
+        return v
+
+    def __len__(self) -> int:
+        return self.n
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A hand edit applied just before row `step` (0-based count of rows done)."""
+
+    step: int
+    name: str
+    value: float
+
+
+class Timeline:
+    """One training run's state and history, with exact rewind. No Qt, no threads.
+
+    X is the raw table; with scaling 'standard' the network sees z-scores fitted on it.
+    The engine's own `Training.epoch_losses` list is drained into `epoch_means` after
+    each epoch (a list of Python floats would cost 32 bytes an epoch).
+    """
+
+    def __init__(self, spec: NetworkSpec, X, Y, *, init: str = DEFAULT_SCHEME, seed: int = 0,
+                 order: str = "shuffle", scaling: str = "standard", eta: float = 0.1):
+        if scaling not in SCALINGS:
+            raise ValueError(f"unknown input scaling {scaling!r} (choose from {', '.join(SCALINGS)})")
+        self.spec = spec
+        self.X_raw = np.asarray(X, dtype=float)
+        self.Y = np.asarray(Y, dtype=float).reshape(self.X_raw.shape[0], -1)
+        self.init, self.seed, self.order, self.scaling = init, int(seed), order, scaling
+        self.scaler = (Standardizer.fit(self.X_raw) if scaling == "standard"
+                       else Standardizer.identity(self.X_raw.shape[1]))
+        self.X = self.scaler.transform(self.X_raw)
+        network = initialise(Network(spec), init, self.seed)
+        self.initial_theta = network.theta.copy()
+        self.initial_theta.flags.writeable = False
+        self.training = Training(network, self.X, self.Y, eta=eta, order=order, seed=self.seed)
+        self.losses = GrowingBuffer()
+        self.epoch_means = GrowingBuffer(256)
+        self.last_record: StepRecord | None = None
+        n, k = self.training.n_rows, spec.n_outputs
+        self.row_loss = np.full(n, np.nan)  # each row's loss when it was last trained
+        # ... and that step's record (for its ŷ: records build their array views lazily, so the
+        # worker never touches them; the table asks only for the rows it shows).
+        self.row_records: list[StepRecord | None] = [None] * n
+        self._start()
+
+    # ---- the run from its start ------------------------------------------------
+    def _start(self) -> None:
+        self.training.network.set_theta(self.initial_theta)
+        self.training.restore(Checkpoint(theta=self.initial_theta, epoch=1, position=0, steps=0,
+                                         epoch_loss_sum=0.0, epoch_losses=()))
+        self.losses.clear()
+        self.epoch_means.clear()
+        self.last_record = None
+        self.row_loss[:] = np.nan
+        self.row_records[:] = [None] * len(self.row_records)
+        self.eta_log: list[tuple[int, float]] = [(0, self.training.eta)]  # (first step, η)
+        self.edits: list[Edit] = []
+        self.checkpoint_every = CHECKPOINT_EVERY
+        self.checkpoints: list[Checkpoint] = [self.training.checkpoint()]
+
+    def reset(self) -> None:
+        """Back to the very same initial parameters (same seed); history cleared; η kept."""
+        self._start()
+
+    # ---- properties ----------------------------------------------------------------
+    @property
+    def network(self) -> Network:
+        return self.training.network
+
+    @property
+    def steps(self) -> int:
+        return self.training.steps
+
+    @property
+    def n_rows(self) -> int:
+        return self.training.n_rows
+
+    @property
+    def diverged(self) -> StepRecord | None:
+        return self.training.diverged
+
+    # ---- training -----------------------------------------------------------------
+    def row(self, eta: float) -> StepRecord:
+        """Train the next row with learning rate `eta` (logged when it changes)."""
+        tr = self.training
+        if tr.diverged is not None:  # a new attempt from the last finite parameters (e.g. with a smaller η)
+            tr.restore(tr.checkpoint())
+        if eta != tr.eta:
+            tr.eta = float(eta)
+            if self.eta_log[-1][0] == tr.steps:
+                self.eta_log[-1] = (tr.steps, tr.eta)
+            else:
+                self.eta_log.append((tr.steps, tr.eta))
+        record = tr.step()
+        self.last_record = record
+        if record.diverged:
+            return record
+        self.losses.append(record.loss)
+        self.row_loss[record.row] = record.loss
+        self.row_records[record.row] = record
+        if tr.position == 0:
+            self.epoch_means.append(tr.epoch_losses.pop())
+        if tr.steps % self.checkpoint_every == 0:
+            self._add_checkpoint()
+        return record
+
+    def _add_checkpoint(self) -> None:
+        cps = self.checkpoints
+        cps.append(self.training.checkpoint())
+        if len(cps) > MAX_CHECKPOINTS:
+            self.checkpoints = cps[::2]
+            self.checkpoint_every *= 2
+
+    def eta_at(self, step: int) -> float:
+        """The η row `step` was (or will be) trained with."""
+        eta = self.eta_log[0][1]
+        for first, value in self.eta_log:
+            if first > step:
+                break
+            eta = value
+        return eta
+
+    # ---- hand edits -------------------------------------------------------------------
+    def set_parameter(self, name: str, value: float) -> None:
+        """Change one parameter by hand before the next row; rewinds replay it."""
+        tr = self.training
+        if tr.diverged is not None:
+            tr.restore(tr.checkpoint())
+        self.network[name] = value  # validates name and finiteness
+        step = tr.steps
+        self.edits.append(Edit(step, name, float(value)))
+        # A checkpoint at this step must include every edit made at it.
+        self.checkpoints = [cp for cp in self.checkpoints if cp.steps != step]
+        self.checkpoints.append(tr.checkpoint())
+
+    def _apply_edits(self, step: int) -> None:
+        for edit in self.edits:
+            if edit.step == step:
+                self.network[edit.name] = edit.value
+
+    # ---- rewind -------------------------------------------------------------------
+    def rewind_to(self, step: int) -> StepRecord | None:
+        """Go back to just after `step` rows (0 = the start), bit-exactly. Returns the record
+        of row `step`−1 (None at 0). The table's per-row columns keep only replayed rows."""
+        tr = self.training
+        step = max(0, min(int(step), self.losses.n))
+        # The last checkpoint from which replaying reproduces row step−1 (or step 0 itself).
+        limit = step - 1 if step > 0 else 0
+        cp = next(c for c in reversed(self.checkpoints) if c.steps <= limit)
+        tr.restore(cp)
+        self.row_loss[:] = np.nan
+        self.row_records[:] = [None] * len(self.row_records)
+        record = None
+        s = cp.steps
+        while s < step:
+            if s > cp.steps:
+                self._apply_edits(s)
+            tr.eta = self.eta_at(s)
+            record = tr.step()
+            assert not record.diverged, "a replayed row diverged: the timeline is inconsistent"
+            del tr.epoch_losses[:]
+            self.row_loss[record.row] = record.loss
+            self.row_records[record.row] = record
+            s += 1
+        if step > cp.steps:
+            self._apply_edits(step)
+        # Forget the future.
+        self.losses.truncate(step)
+        self.epoch_means.truncate(step // self.n_rows)
+        self.checkpoints = [c for c in self.checkpoints if c.steps <= step]
+        self.eta_log = [e for e in self.eta_log if e[0] < step] or self.eta_log[:1]
+        self.edits = [e for e in self.edits if e.step <= step]
+        tr.eta = self.eta_at(step)
+        self.last_record = record
+        return record
+
+
+# ---- the Qt worker --------------------------------------------------------------------
+_FROM_RECORD = object()  # published params marker: "the latest record's (last finite) parameters"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The latest state, as the GUI paints it. Arrays are read-only views; do not keep them."""
+
+    version: int  # changes whenever anything shown changes
+    record: StepRecord | None  # the latest row (None at the start); diverged=True when it blew up
+    params: Mapping[str, float]  # current parameters (the last finite ones after a divergence)
+    steps: int  # rows trained so far = len(losses)
+    epoch: int  # the epoch the next row belongs to (from 1)
+    position: int  # rows of that epoch already done
+    n_rows: int
+    losses: np.ndarray  # every row's loss, in training order
+    epoch_means: np.ndarray  # each completed epoch's mean row loss
+    row_loss: np.ndarray  # per table row: its loss when last trained (NaN = not yet)
+    row_records: list  # per table row: the record of its last training step (None = not yet)
+    running: bool
+    diverged: StepRecord | None
+    eta: float  # the η the next row will use
+    target_steps: int | None  # where the current Play run ends (rows), if one is in progress
+
+    @property
+    def completed_epochs(self) -> int:
+        return self.epoch - 1
+
+
+class Trainer(QObject):
+    """Background SGD with pause/resume/step/reset/rewind at any moment.
+
+    Signals: rowUpdated(StepRecord) after every row (from the worker thread; connect
+    nothing slow to it), trainingFinished() when a run ends (epochs done, stopped,
+    diverged), configured() after configure()/reset()/rewind/edits (GUI thread).
+    """
+
+    rowUpdated = Signal(object)
+    trainingFinished = Signal()
+    configured = Signal()
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        if sys.getswitchinterval() > SWITCH_INTERVAL:
+            sys.setswitchinterval(SWITCH_INTERVAL)
+        self.timeline: Timeline | None = None
+        self._eta = 0.1
+        self._speed: float | None = None  # rows per second; None = as fast as possible
+        self._cond = threading.Condition()
+        self._job: tuple | None = None
+        self._busy = False
+        self._abort = False
+        self._quit = False
+        self._poke = threading.Event()  # wakes a paced wait early (speed change, stop)
+        self._go = threading.Event()  # cleared while the GUI paints a frame: the worker waits
+        self._go.set()
+        self._run_start_epochs: int | None = None  # completed epochs when this Play run began
+        self._run_epochs = 0
+        self._version = 0
+        self._state: tuple | None = None
+        self._rate_samples: deque[tuple[float, int]] = deque()
+        self._rows_done = 0  # every row ever trained (for rows/s)
+        self._thread = threading.Thread(target=self._worker, name="backprop-trainer", daemon=True)
+        self._thread.start()
+
+    # ---- setup ------------------------------------------------------------------------
+    def configure(self, spec: NetworkSpec, X, Y, *, init: str = DEFAULT_SCHEME, seed: int = 0,
+                  order: str = "shuffle", scaling: str = "standard", eta: float | None = None) -> None:
+        """A fresh run on this network and table (raises ValueError on a mismatch; the old run stays)."""
+        self.pause()
+        if eta is not None:
+            self._eta = float(eta)
+        timeline = Timeline(spec, X, Y, init=init, seed=seed, order=order, scaling=scaling, eta=self._eta)
+        self.timeline = timeline
+        self._run_start_epochs = None
+        self._publish()
+        self.configured.emit()
+
+    def reset(self) -> None:
+        """Back to the same initial parameters (same seed), history cleared."""
+        self.pause()
+        if self.timeline is None:
+            return
+        self.timeline.reset()
+        self._run_start_epochs = None
+        self._publish()
+        self.configured.emit()
+
+    @property
+    def spec(self) -> NetworkSpec | None:
+        return None if self.timeline is None else self.timeline.spec
+
+    @property
+    def network(self) -> Network | None:
+        """The live network. Read it only while not running (use snapshot().params otherwise)."""
+        return None if self.timeline is None else self.timeline.network
+
+    @property
+    def training(self) -> Training | None:
+        return None if self.timeline is None else self.timeline.training
+
+    # ---- settings that apply at the next row ----------------------------------------------
+    @property
+    def eta(self) -> float:
+        return self._eta
+
+    def set_eta(self, eta: float) -> None:
+        """η for every following row (the very next one included), even mid-run."""
+        eta = float(eta)
+        if not (math.isfinite(eta) and eta >= 0):
+            raise ValueError(f"η must be a finite number ≥ 0, got {eta}")
+        self._eta = eta
+        self._publish_if_idle()
+
+    @property
+    def speed(self) -> float | None:
+        return self._speed
+
+    def set_speed(self, rows_per_second: float | None) -> None:
+        """Rows per second while playing; None (or ∞) = as fast as the machine goes."""
+        if rows_per_second is not None and not (rows_per_second > 0 and math.isfinite(rows_per_second)):
+            rows_per_second = None
+        self._speed = rows_per_second
+        self._poke.set()
+
+    # ---- commands ---------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._busy
+
+    def play(self, epochs: int) -> None:
+        """Train until `epochs` more epochs are complete; after a pause, carry on with the same run."""
+        if self.timeline is None or self._busy:
+            return
+        done = self.timeline.steps // self.timeline.n_rows
+        if self._run_start_epochs is None or done >= self._run_start_epochs + self._run_epochs:
+            self._run_start_epochs = done
+        self._run_epochs = max(1, int(epochs))
+        self._submit(("until", (self._run_start_epochs + self._run_epochs) * self.timeline.n_rows))
+
+    def set_run_epochs(self, epochs: int) -> None:
+        """Change how many epochs the current Play run trains (takes effect at once)."""
+        self._run_epochs = max(1, int(epochs))
+        with self._cond:
+            job = self._job
+            if self._busy and job is not None and job[0] == "until" and self._run_start_epochs is not None:
+                self._job = ("until", (self._run_start_epochs + self._run_epochs) * self.timeline.n_rows)
+
+    def step_epoch(self) -> None:
+        """Train to the end of the current epoch (a whole epoch from an epoch boundary)."""
+        if self.timeline is None:
+            return
+        self.pause()
+        self._submit(("epoch",))
+
+    def step(self) -> StepRecord | None:
+        """Train exactly one row now (pausing a run first); returns its record."""
+        if self.timeline is None:
+            return None
+        self.pause()
+        record = self.timeline.row(self._eta)
+        self._rows_done += 1
+        self._publish()
+        self.rowUpdated.emit(record)
+        return record
+
+    def pause(self) -> None:
+        """Stop after the current row and wait for it (one row: well under a millisecond)."""
+        with self._cond:
+            if not self._busy:
+                return
+            self._abort = True
+            self._poke.set()
+            self._go.set()
+            deadline = time.monotonic() + STOP_TIMEOUT
+            while self._busy and time.monotonic() < deadline:
+                self._cond.wait(0.05)
+            self._abort = False
+        self._publish()
+        self.trainingFinished.emit()
+
+    def rewind_to(self, step: int) -> StepRecord | None:
+        """Go back to just after row `step` (0 = the start), bit-exactly; returns that row's record."""
+        self.pause()
+        if self.timeline is None:
+            return None
+        record = self.timeline.rewind_to(step)
+        if self._run_start_epochs is not None and self.timeline.steps < self._run_start_epochs * self.timeline.n_rows:
+            self._run_start_epochs = None
+        self._publish()
+        self.configured.emit()
+        return record
+
+    def step_back(self) -> StepRecord | None:
+        """Undo the last row."""
+        if self.timeline is None:
+            return None
+        self.pause()
+        return self.rewind_to(self.timeline.steps - 1)
+
+    def set_parameter(self, name: str, value: float) -> None:
+        """Edit one parameter by hand (pauses training); the next row starts from it."""
+        self.pause()
+        if self.timeline is None:
+            return
+        self.timeline.set_parameter(name, value)
+        self._publish()
+        self.configured.emit()
+
+    def hold(self) -> None:
+        """Let the GUI thread paint a frame without competing for the GIL: the worker stops
+        at the next row boundary until `release()` (or HOLD_MAX seconds, whichever is first)."""
+        self._go.clear()
+
+    def release(self) -> None:
+        self._go.set()
+
+    def shutdown(self, timeout: float = 1.0) -> None:
+        """Stop the worker thread for good (idempotent). Called when the window closes."""
+        with self._cond:
+            self._quit = True
+            self._abort = True
+            self._poke.set()
+            self._go.set()
+            self._cond.notify_all()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until no run is in progress (for scripts and benchmarks; tests use signals)."""
+        with self._cond:
+            deadline = time.monotonic() + timeout
+            while self._busy and time.monotonic() < deadline:
+                self._cond.wait(0.05)
+            return not self._busy
+
+    # ---- reading the state (GUI thread, any time) ---------------------------------------
+    def history(self) -> np.ndarray:
+        """Every row's loss so far, in training order (a read-only view)."""
+        state = self._state
+        return np.empty(0) if state is None else state[3][: state[4]]
+
+    def epoch_means(self) -> np.ndarray:
+        state = self._state
+        return np.empty(0) if state is None else state[5][: state[6]]
+
+    def snapshot(self) -> Snapshot | None:
+        state = self._state
+        if state is None:
+            return None
+        (version, record, params, loss_data, n, mean_data, n_means, epoch, position, diverged,
+         running, target) = state
+        tl = self.timeline
+        if params is _FROM_RECORD:  # the record's parameters are immutable: safe to read here
+            params = record.params_before if record.diverged else record.params_after
+        losses = loss_data[:n]
+        losses.flags.writeable = False
+        means = mean_data[:n_means]
+        means.flags.writeable = False
+        return Snapshot(
+            version=version, record=record, params=params, steps=n, epoch=epoch, position=position,
+            n_rows=tl.n_rows, losses=losses, epoch_means=means, row_loss=tl.row_loss,
+            row_records=tl.row_records, running=running, diverged=diverged, eta=self._eta,
+            target_steps=target,
+        )
+
+    def rows_per_second(self) -> float:
+        """Rows trained per second over about the last second."""
+        now = time.perf_counter()
+        samples = self._rate_samples
+        samples.append((now, self._rows_done))
+        while len(samples) > 2 and now - samples[1][0] >= 1.0:
+            samples.popleft()
+        t0, r0 = samples[0]
+        return (self._rows_done - r0) / (now - t0) if now - t0 > 0.05 else 0.0
+
+    # ---- internals ------------------------------------------------------------------------------
+    def _publish(self, record: StepRecord | None = None, running: bool | None = None,
+                 params: Mapping[str, float] | None = None) -> None:
+        """Make the current state the one the GUI paints (called by whoever owns the timeline)."""
+        tl = self.timeline
+        if tl is None:
+            return
+        tr = tl.training
+        if record is None:
+            record = tl.last_record
+        if params is None:  # the worker passes _FROM_RECORD instead: no copy, no views built
+            theta = tl.network.theta.copy()
+            theta.flags.writeable = False
+            params = NamedValues(tl.spec.param_names, tl.spec.param_index, theta)
+        self._version += 1
+        target = None
+        job = self._job
+        if job is not None and job[0] == "until":
+            target = job[1]
+        elif self._run_start_epochs is not None:
+            target = (self._run_start_epochs + self._run_epochs) * tl.n_rows
+        self._state = (
+            self._version, record, params, tl.losses.data, tl.losses.n, tl.epoch_means.data, tl.epoch_means.n,
+            tr.epoch, tr.position, tr.diverged, self._busy if running is None else running, target,
+        )
+
+    def _publish_if_idle(self) -> None:
+        if not self._busy:
+            self._publish()
+
+    def _submit(self, job: tuple) -> None:
+        with self._cond:
+            if self._busy or self._quit:
+                return
+            self._job = job
+            self._busy = True
+            self._publish(running=True)  # before the worker may start: it owns the timeline from then on
+            self._cond.notify_all()
+
+    def _worker(self) -> None:
+        while True:
+            with self._cond:
+                while self._job is None and not self._quit:
+                    self._cond.wait()
+                if self._quit:
+                    return
+            ended_itself = self._run()
+            self._publish(running=False)
+            with self._cond:
+                self._job = None
+                self._busy = False
+                self._cond.notify_all()
+                quitting = self._quit
+            if ended_itself and not quitting:
+                self.trainingFinished.emit()
+
+    def _run(self) -> bool:
+        """Train rows until the job is done (True) or a stop is requested (False)."""
+        tl = self.timeline
+        tr = tl.training
+        perf = time.perf_counter
+        yield_at = perf() + YIELD_EVERY
+        last_start = -math.inf
+        go = self._go
+        while True:
+            if not go.is_set() and not go.wait(HOLD_MAX):  # the GUI is painting a frame
+                go.set()  # it never said it was done: do not wait again
+            if self._abort:
+                return False
+            job = self._job
+            if job[0] == "until" and tr.steps >= job[1]:
+                return True
+            rate = self._speed
+            if rate is not None:
+                wait = last_start + 1.0 / rate - perf()
+                if wait > 0:
+                    self._poke.wait(min(wait, 0.25))
+                    self._poke.clear()
+                    continue  # re-check stop, speed and target
+            last_start = perf()
+            record = tl.row(self._eta)
+            self._rows_done += 1
+            self._publish(record, params=_FROM_RECORD)
+            self.rowUpdated.emit(record)
+            if record.diverged:
+                return True
+            if job[0] == "epoch" and tr.position == 0:
+                return True
+            if perf() >= yield_at:
+                time.sleep(0)  # let the GUI thread take the GIL
+                yield_at = perf() + YIELD_EVERY
