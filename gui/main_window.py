@@ -35,6 +35,7 @@ from gui.controls import DEFAULT_ETA, SetupPanel, TransportBar
 from gui.data_table import DataTable
 from gui.format import fmt
 from gui.loss_plot import LossPlot
+from gui.teaching import Teaching
 from gui.trainer import Trainer
 
 BASE_PT = 13  # readable from the back of a classroom
@@ -126,6 +127,7 @@ class MainWindow(QMainWindow):
         self._build_later.setInterval(BUILD_VIEWS_AFTER_MS)
         self._build_later.timeout.connect(self.build_all_views)
         self._ready = False  # no painting until everything exists
+        self.preview = None  # a row shown before it is trained (step-through, hand edits)
 
         self._build_ui()
         self.actions = build_actions(self, {
@@ -159,6 +161,7 @@ class MainWindow(QMainWindow):
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.trainer.shutdown)
+        self.teaching = Teaching(self)
 
     # ---- building ---------------------------------------------------------------------------
     def _make_view(self, name: str, parent: QWidget | None = None) -> QWidget | None:
@@ -233,7 +236,7 @@ class MainWindow(QMainWindow):
                 view.set_font_scale(self.font().pointSize() / BASE_PT)
             snap = self.trainer.snapshot()
             if snap is not None and hasattr(view, "show_record"):
-                view.show_record(snap.record, snap.params)
+                view.show_record(self._record_to_show(snap), snap.params)
                 self._view_versions[name] = snap.version
         return self.views.get(name)
 
@@ -629,7 +632,7 @@ class MainWindow(QMainWindow):
                 view = self.views[name]
                 if force and not view.isVisibleTo(self):
                     continue
-                view.show_record(snap.record, snap.params)
+                view.show_record(self._record_to_show(snap), snap.params)
                 self._view_versions[name] = snap.version
             if self.transport.play.text().startswith("⏸") != snap.running:
                 self.transport.set_running(snap.running)
@@ -644,6 +647,10 @@ class MainWindow(QMainWindow):
                     for view in self.views.values():
                         view.setUpdatesEnabled(False)
         return time.perf_counter() - now if held else None
+
+    def _record_to_show(self, snap):
+        """The row the views explain: the step-through / edit preview if any, else the latest row."""
+        return self.preview if self.preview is not None else snap.record
 
     def _gate_views(self, fast: bool, due: set[str] | None) -> None:
         """While training flat out, views paint only in the window's frames they are due in.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from engine.record import StepRecord
 from engine.spec import NetworkSpec
@@ -41,9 +41,10 @@ class StepThroughPanel(QWidget):
         self._input_names: tuple[str, ...] = ()
         self._sequence: list[tuple[str, int]] = [("pick", 0)]
         self._index = 0
+        self._active = False  # the first Next enters step-through at 'pick'
 
         self.title = QLabel(objectName="phaseTitle")
-        self.title.setStyleSheet("font-weight: bold; font-size: 120%;")
+        self.title.setStyleSheet("font-weight: bold;")
         self.text = QLabel(objectName="phaseText")
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.RichText)
@@ -56,13 +57,19 @@ class StepThroughPanel(QWidget):
         self.prev_button.clicked.connect(self.previous)
         self.next_button.clicked.connect(self.next)
 
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.prev_button)
-        buttons.addWidget(self.next_button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addWidget(self.text, 1)
-        layout.addLayout(buttons)
+        # A strip under the canvas: the words on the left, the two buttons on the right.
+        words = QVBoxLayout()
+        words.setSpacing(2)
+        words.addWidget(self.title)
+        words.addWidget(self.text, 1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.addLayout(words, 1)
+        layout.addWidget(self.prev_button)
+        layout.addWidget(self.next_button)
+        # A strip, not a page: never take height from the canvas above it.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
         self._render()
 
     # ---- the view contract -----------------------------------------------------------
@@ -93,19 +100,36 @@ class StepThroughPanel(QWidget):
         self._record = record
         self._go(len(self._sequence) - 1)
 
+    def go_to_phase(self, phase: str) -> None:
+        """Jump to the first step of this phase ('pick', 'forward', 'loss', 'backward', 'update')."""
+        names = [p for p, _ in self._sequence]
+        self._go(names.index(phase))
+
+    def leave(self) -> None:
+        """Out of step-through (training moved on): the next Next starts at 'pick' again."""
+        self._active = False
+        self._record = None
+        self._index = 0
+        self._render()
+
     def next(self) -> None:
-        if self._index == len(self._sequence) - 1:
+        if not self._active:
+            self._active = True
+            self._go(0)
+        elif self._index == len(self._sequence) - 1:
             self.commitRequested.emit()
         else:
             self._go(self._index + 1)
 
     def previous(self) -> None:
-        if self._index == 0:
+        if not self._active or self._index == 0:
+            self._active = True
             self.backRequested.emit()
         else:
             self._go(self._index - 1)
 
     def _go(self, index: int) -> None:
+        self._active = True
         self._index = index
         self._render()
         self.phaseChanged.emit(*self.phase)

@@ -1,0 +1,131 @@
+"""Teaching features in the window: step-through, rewind timeline, lesson, predict, edit by hand.
+
+Expected numbers come from an independent headless engine run with the newcomer defaults.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QSlider, QWidget
+
+import app
+from engine.data import load_builtin
+from engine.init import DEFAULT_SCHEME, initialise
+from engine.network import Network
+from engine.scaling import Standardizer
+from engine.spec import preset
+from engine.training import Training
+from gui.format import fmt, parse
+
+
+@pytest.fixture
+def window(qtbot):
+    w = app.build_window()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.trainer.shutdown()
+
+
+def click(qtbot, window, name):
+    button = window.findChild(QAbstractButton, name)
+    assert button is not None, name
+    qtbot.mouseClick(button, Qt.LeftButton)
+
+
+def headless(rows):
+    data = load_builtin("students-regression")
+    net = initialise(Network(preset("regression")), DEFAULT_SCHEME, 0)
+    tr = Training(net, Standardizer.fit(data.X).transform(data.X), data.Y, eta=0.1, order="shuffle", seed=0)
+    return [tr.step() for _ in range(rows)]
+
+
+def test_step_through_walks_the_phases_then_trains_exactly_that_row(qtbot, window):
+    expected = headless(1)[0]
+    canvas = window.views["networkCanvas"]
+    phases = []
+    window.teaching.stepper.phaseChanged.connect(lambda p, k: phases.append((p, k)))
+    for _ in range(6):  # pick, forward 1, forward 2, loss, backward, update
+        click(qtbot, window, "phaseNextButton")
+    names = [p for p, _ in phases]
+    assert names[:6] == ["pick", "forward", "forward", "loss", "backward", "update"]
+    assert canvas.phase() == "update"
+    # Before the update nothing has been trained, yet the views explain that exact row.
+    assert window.trainer.timeline.steps == 0
+    assert window.preview.row == expected.row and window.preview.loss == expected.loss
+    panel = window.view("derivationPanel")
+    assert fmt(expected.grads[window.selected_parameter]) in panel.toPlainText()
+    click(qtbot, window, "phaseNextButton")  # past 'update': the row is trained for real
+    assert window.trainer.timeline.steps == 1
+    assert np.array_equal(window.trainer.network.theta, expected.theta_after)
+    assert window.teaching.stepper.phase == ("pick", 0)
+
+
+def test_previous_phase_before_pick_goes_back_one_row(qtbot, window):
+    window.step()
+    window.step()
+    click(qtbot, window, "phaseNextButton")  # enter step-through at 'pick'
+    assert window.teaching.stepper.phase == ("pick", 0)
+    click(qtbot, window, "phasePrevButton")  # already at pick: back one row, shown at 'update'
+    assert window.trainer.timeline.steps == 1
+    assert window.teaching.stepper.phase[0] == "update"
+    assert np.array_equal(window.trainer.network.theta, headless(1)[0].theta_after)
+
+
+def test_history_slider_rewinds_bit_exactly_and_training_continues_from_there(qtbot, window):
+    records = headless(12)
+    for _ in range(12):
+        window.step()
+    window.teaching.poll()
+    slider = window.findChild(QSlider, "historySlider")
+    assert slider.maximum() == 12
+    slider.setValue(5)
+    assert window.trainer.timeline.steps == 5
+    assert np.array_equal(window.trainer.network.theta, records[4].theta_after)
+    window.step()  # continue: the same sixth row as the uninterrupted run
+    assert np.array_equal(window.trainer.network.theta, records[5].theta_after)
+    click(qtbot, window, "stepBackButton")
+    assert np.array_equal(window.trainer.network.theta, records[4].theta_after)
+
+
+def test_lesson_walks_every_step_forward_and_back(qtbot, window):
+    lesson = window.findChild(QWidget, "lessonPanel")
+    assert len(lesson.steps) >= 8
+    for _ in range(len(lesson.steps) - 1):
+        click(qtbot, window, "lessonNextButton")
+    assert lesson.current_index == len(lesson.steps) - 1
+    assert window.trainer.spec.loss == "bce"  # the classification step switched the task
+    for _ in range(len(lesson.steps) - 1):
+        click(qtbot, window, "lessonBackButton")
+    assert lesson.current_index == 0
+    # Step 0 of the tutorial: every weight 1, every bias 0.
+    params = window.trainer.network.parameters()
+    assert all(params[n] == (0.0 if n.startswith("b") else 1.0) for n in params)
+
+
+def test_predict_shows_the_engines_forward_pass(qtbot, window):
+    tl = window.trainer.timeline
+    panel = window.teaching.predict
+    panel.set_values([7.5, 9.0])
+    click(qtbot, window, "predictButton")
+    z = tl.scaler.transform(np.array([7.5, 9.0]))
+    expected = tl.network.predict(z)[0]
+    assert parse(panel.result.text().split("=")[1].split("<")[0]) == pytest.approx(expected, rel=1e-5)
+
+
+def test_editing_a_weight_updates_the_numbers_shown(qtbot, window):
+    edit = window.teaching.edit
+    edit.select_parameter("W211")
+    edit.value.setValue(0.75)
+    assert window.trainer.network["W211"] == 0.75
+    # The views now explain the next row at the edited value.
+    preview = window.preview
+    assert preview.params_before["W211"] == 0.75
+    net = Network(preset("regression"), window.trainer.network.theta)
+    assert preview.loss == pytest.approx(net.row_loss(preview.x, preview.y), rel=1e-12)
+    inspector = window.findChild(QWidget, "paramInspector")
+    model = inspector.model()
+    row = list(preset("regression").param_names).index("W211")
+    assert model.index(row, 1).data() == fmt(0.75)
