@@ -64,7 +64,24 @@ def main(argv: list[str] | None = None) -> int:
     window = build_window()
     window.show()
     app._backprop_window = window  # keep it alive, reachable from scripts
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        del app._backprop_window
+        dispose(window)
+
+
+def dispose(window) -> None:
+    """Close the window and delete its Qt objects now, while the QApplication still exists.
+
+    Left to the interpreter's exit, Python may drop the QApplication before the window, and
+    deleting widgets after their application is gone can crash the process on its way out.
+    """
+    import shiboken6
+
+    if shiboken6.isValid(window):
+        window.close()  # stops the training thread (closeEvent) if it was not closed yet
+        shiboken6.delete(window)
 
 
 if __name__ == "__main__":

@@ -63,7 +63,11 @@ else:
 window.show()
 app.exec()
 print(spy.t - T0)
-window.close()
+if sys.argv[2] == "app":
+    studio.dispose(window)
+else:
+    import shiboken6
+    shiboken6.delete(window)
 """
 
 
@@ -121,6 +125,7 @@ def main(argv=None) -> int:
 
     def add(name, value, target, ok):
         rows.append((name, value, target, "yes" if ok else "NO"))
+        print(f"  {name}: {value}", file=sys.stderr, flush=True)
 
     headless = headless_rows_per_second(2.0)
 
@@ -137,10 +142,17 @@ def main(argv=None) -> int:
         QTimer.singleShot(round(seconds * 1000), loop.quit)
         loop.exec()
 
-    def run_until(done, poll_ms: int = 20) -> None:
+    def run_until(done, poll_ms: int = 20, must_run: bool = False) -> None:
         loop = QEventLoop()
         check = QTimer()
-        check.timeout.connect(lambda: loop.quit() if done() else None)
+
+        def poll():
+            if done():
+                loop.quit()
+            elif must_run and not trainer.running:
+                raise SystemExit("training stopped before the bench's goal")
+
+        check.timeout.connect(poll)
         check.start(poll_ms)
         if not done():
             loop.exec()
@@ -211,11 +223,10 @@ def main(argv=None) -> int:
 
     # ---- memory over many rows ------------------------------------------------------------------
     window.reset()
-    window.setup.epochs.setValue(args.rows // 4 + 1)
-    window.toggle_play()
-    run_until(lambda: trainer.timeline.steps >= 20_000, poll_ms=200)
+    trainer.play(args.rows // trainer.timeline.n_rows + 1)  # more epochs than the spin box offers
+    run_until(lambda: trainer.timeline.steps >= 20_000, poll_ms=200, must_run=True)
     base_rows, base_rss = trainer.timeline.steps, rss_bytes()
-    run_until(lambda: trainer.timeline.steps >= args.rows, poll_ms=200)
+    run_until(lambda: trainer.timeline.steps >= args.rows, poll_ms=200, must_run=True)
     trainer.pause()
     spin(0.3)
     n = trainer.timeline.steps - base_rows
@@ -223,7 +234,7 @@ def main(argv=None) -> int:
     add(f"RSS growth over {n:,} rows (bytes / row)", f"{per_row:.1f}", "≤ 16", per_row <= 16)
     add("  of which the loss history (bytes / row)", "8.0", "", True)
     add("  checkpoints kept", f"{len(trainer.timeline.checkpoints)}", "bounded", True)
-    window.close()
+    studio.dispose(window)
 
     # ---- cold start -------------------------------------------------------------------------------
     bare = cold_start("bare", args.starts)

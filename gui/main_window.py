@@ -11,14 +11,18 @@ paints the latest state into every visible view. Views follow one contract:
 """
 from __future__ import annotations
 
+import atexit
 import importlib
 import importlib.util
 import inspect
 import math
 import sys
 import time
+import weakref
 from pathlib import Path
 
+import pyqtgraph as pg
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
 from PySide6.QtGui import QFont, QFontMetrics, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -41,11 +45,12 @@ from gui.trainer import Trainer
 BASE_PT = 13  # readable from the back of a classroom
 PRESENTATION_PT = 19
 REFRESH_MS = 16  # ≤ 60 Hz
-FAST_REFRESH_MS = 30  # while training flat out: ~30 frames a second, and never more than half the time
+FAST_REFRESH_MS = 28  # while training flat out: ~30 frames a second, and never more than half the time
 FAST_SPEED = 60  # rows/s above which training counts as "fast" for painting
 BUILD_VIEWS_AFTER_MS = 300  # the views behind tabs are built this long after the window shows
 READ_HZ = 8  # while fast, numbers (table, inspector, status) change at most this often: readable
-EVERY_FRAME = frozenset({"networkCanvas"})  # views painted on every frame even when fast
+FAST_VIEW_HZ = {"networkCanvas": 15}  # while fast, views repaint at most this often (others READ_HZ);
+# the loss plot repaints on every frame
 STATUS_EVERY = 0.25  # seconds between rows/s updates (steadier to read)
 ICON = Path(__file__).resolve().parent.parent / "resources" / "icon.svg"
 DEFAULT_DATASET = {"regression": "students-regression", "classification": "students-classification"}
@@ -85,6 +90,18 @@ def _view_class(module_name: str, preferred: str):
     return cls
 
 
+def _empty_plot_scenes(window_ref) -> None:
+    """At interpreter exit, before Python is torn down: empty the plots' graphics scenes.
+
+    A window still alive at exit is otherwise destroyed during finalization, and the
+    destruction of pyqtgraph's items calls their Python overrides when Python is half gone,
+    which crashed the process about one exit in three here (PySide6 6.11, offscreen)."""
+    window = window_ref()
+    if window is not None and shiboken6.isValid(window):
+        for view in window.findChildren(pg.GraphicsView):
+            view.scene().clear()
+
+
 def spec_for(task: str, dataset: Dataset) -> NetworkSpec:
     """The task's preset network, with as many inputs and outputs as the table has columns."""
     base = preset(task)
@@ -114,6 +131,7 @@ class MainWindow(QMainWindow):
         self._csv: dict[str, Dataset] = {}  # key 'csv:<path>' -> loaded table
         self._painted = -1
         self._view_versions: dict[str, int] = {}
+        self._view_painted_at: dict[str, float] = {}
         self._selected: str | None = None
         self._selecting = False
         self._presentation = False
@@ -160,7 +178,8 @@ class MainWindow(QMainWindow):
         self._timer.start(REFRESH_MS)
         app = QCoreApplication.instance()
         if app is not None:
-            app.aboutToQuit.connect(self.trainer.shutdown)
+            app.aboutToQuit.connect(self._quitting)
+        atexit.register(_empty_plot_scenes, weakref.ref(self))
         self.teaching = Teaching(self)
 
     # ---- building ---------------------------------------------------------------------------
@@ -609,11 +628,13 @@ class MainWindow(QMainWindow):
         fast = snap.running and (self.trainer.speed is None or self.trainer.speed > FAST_SPEED)
         read_now = force or not fast or now - self._last_read >= 1.0 / READ_HZ
         stale = [name for name, view in self.views.items()
-                 if self._view_versions.get(name) != snap.version and view.isVisibleTo(self)
-                 and (read_now or name in EVERY_FRAME)]
+                 if self._view_versions.get(name) != snap.version and hasattr(view, "show_record")
+                 and view.isVisibleTo(self)
+                 and (not fast or force
+                      or now - self._view_painted_at.get(name, 0.0) >= 1.0 / FAST_VIEW_HZ.get(name, READ_HZ))]
         if not force and snap.version == self._painted and not stale:
             return None
-        self._gate_views(fast, EVERY_FRAME.union(stale) if fast and not force else None)
+        self._gate_views(fast, set(stale) if fast and not force else None)
         held = snap.running
         if held:
             # Paint this frame with the worker parked: when both threads want the GIL, every
@@ -630,10 +651,11 @@ class MainWindow(QMainWindow):
                 self._show_status(snap)
             for name in stale if not force else self.views:
                 view = self.views[name]
-                if force and not view.isVisibleTo(self):
+                if force and not (hasattr(view, "show_record") and view.isVisibleTo(self)):
                     continue
                 view.show_record(self._record_to_show(snap), snap.params)
                 self._view_versions[name] = snap.version
+                self._view_painted_at[name] = now
             if self.transport.play.text().startswith("⏸") != snap.running:
                 self.transport.set_running(snap.running)
             if held:
@@ -703,5 +725,14 @@ class MainWindow(QMainWindow):
         self._closing = True
         self._timer.stop()
         self._build_later.stop()
+        self.teaching.stop()
         self.trainer.shutdown()
         super().closeEvent(event)
+
+    def _quitting(self) -> None:
+        """The application is quitting, perhaps with this window still open: stop the worker."""
+        self._closing = True
+        self._timer.stop()
+        self._build_later.stop()
+        self.teaching.stop()
+        self.trainer.shutdown()

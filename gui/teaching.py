@@ -119,6 +119,9 @@ class Teaching(QObject):
             self._leave_step_through()
         self.poll()
 
+    def stop(self) -> None:
+        self._poll.stop()
+
     def poll(self) -> None:
         """Keep the timeline slider and the analysis views' problem current (cheap)."""
         snap = self.trainer.snapshot()

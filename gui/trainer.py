@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QMetaMethod, QObject, Signal
 
 from engine.init import DEFAULT_SCHEME, initialise
 from engine.network import Network
@@ -270,6 +270,11 @@ class Timeline:
 _FROM_RECORD = object()  # published params marker: "the latest record's (last finite) parameters"
 
 
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """The latest state, as the GUI paints it. Arrays are read-only views; do not keep them."""
@@ -328,8 +333,24 @@ class Trainer(QObject):
         self._state: tuple | None = None
         self._rate_samples: deque[tuple[float, int]] = deque()
         self._rows_done = 0  # every row ever trained (for rows/s)
+        self._row_meta = QMetaMethod.fromSignal(self.rowUpdated)
+        self._row_listeners = 0  # connections to rowUpdated (kept by connect/disconnectNotify)
+        self._row_listened = False
         self._thread = threading.Thread(target=self._worker, name="backprop-trainer", daemon=True)
         self._thread.start()
+
+    # Qt calls these with its connection lock held: only count here (no Qt calls).
+    def connectNotify(self, signal: QMetaMethod) -> None:  # noqa: N802 (Qt API)
+        if signal == self._row_meta:
+            self._row_listeners += 1
+            self._row_listened = True
+
+    def disconnectNotify(self, signal: QMetaMethod) -> None:  # noqa: N802 (Qt API)
+        if signal == self._row_meta:
+            self._row_listeners = max(0, self._row_listeners - 1)
+            self._row_listened = self._row_listeners > 0
+        elif not signal.isValid():  # "everything disconnected" style: assume listeners remain
+            self._row_listened = True
 
     # ---- setup ------------------------------------------------------------------------
     def configure(self, spec: NetworkSpec, X, Y, *, init: str = DEFAULT_SCHEME, seed: int = 0,
@@ -505,32 +526,40 @@ class Trainer(QObject):
     # ---- reading the state (GUI thread, any time) ---------------------------------------
     def history(self) -> np.ndarray:
         """Every row's loss so far, in training order (a read-only view)."""
-        state = self._state
-        return np.empty(0) if state is None else state[3][: state[4]]
+        state, tl = self._state, self.timeline
+        return np.empty(0) if state is None else _read_only(tl.losses.data[: state[3]])
 
     def epoch_means(self) -> np.ndarray:
-        state = self._state
-        return np.empty(0) if state is None else state[5][: state[6]]
+        """Each completed epoch's mean row loss (a read-only view)."""
+        state, tl = self._state, self.timeline
+        return np.empty(0) if state is None else _read_only(tl.epoch_means.data[: state[4]])
 
     def snapshot(self) -> Snapshot | None:
         state = self._state
         if state is None:
             return None
-        (version, record, params, loss_data, n, mean_data, n_means, epoch, position, diverged,
-         running, target) = state
+        version, record, params, n, n_means, running = state
         tl = self.timeline
         if params is _FROM_RECORD:  # the record's parameters are immutable: safe to read here
             params = record.params_before if record.diverged else record.params_after
-        losses = loss_data[:n]
-        losses.flags.writeable = False
-        means = mean_data[:n_means]
-        means.flags.writeable = False
+        # The buffers may have grown since: any buffer the worker has published holds the
+        # first n values (it copies before it swaps), and only an idle worker truncates.
         return Snapshot(
-            version=version, record=record, params=params, steps=n, epoch=epoch, position=position,
-            n_rows=tl.n_rows, losses=losses, epoch_means=means, row_loss=tl.row_loss,
-            row_records=tl.row_records, running=running, diverged=diverged, eta=self._eta,
-            target_steps=target,
+            version=version, record=record, params=params, steps=n, epoch=n // tl.n_rows + 1,
+            position=n % tl.n_rows, n_rows=tl.n_rows, losses=_read_only(tl.losses.data[:n]),
+            epoch_means=_read_only(tl.epoch_means.data[:n_means]), row_loss=tl.row_loss,
+            row_records=tl.row_records, running=running,
+            diverged=record if record is not None and record.diverged else None, eta=self._eta,
+            target_steps=self._target(),
         )
+
+    def _target(self) -> int | None:
+        job = self._job
+        if job is not None and job[0] == "until":
+            return job[1]
+        if self._run_start_epochs is not None and self.timeline is not None:
+            return (self._run_start_epochs + self._run_epochs) * self.timeline.n_rows
+        return None
 
     def rows_per_second(self) -> float:
         """Rows trained per second over about the last second."""
@@ -543,30 +572,20 @@ class Trainer(QObject):
         return (self._rows_done - r0) / (now - t0) if now - t0 > 0.05 else 0.0
 
     # ---- internals ------------------------------------------------------------------------------
-    def _publish(self, record: StepRecord | None = None, running: bool | None = None,
-                 params: Mapping[str, float] | None = None) -> None:
-        """Make the current state the one the GUI paints (called by whoever owns the timeline)."""
+    def _publish(self, record: StepRecord | None = None, running: bool | None = None) -> None:
+        """Make the current state the one the GUI paints (called by whoever owns the timeline;
+        the worker publishes its rows itself, more cheaply, in _run)."""
         tl = self.timeline
         if tl is None:
             return
-        tr = tl.training
         if record is None:
             record = tl.last_record
-        if params is None:  # the worker passes _FROM_RECORD instead: no copy, no views built
-            theta = tl.network.theta.copy()
-            theta.flags.writeable = False
-            params = NamedValues(tl.spec.param_names, tl.spec.param_index, theta)
+        theta = tl.network.theta.copy()
+        theta.flags.writeable = False
+        params = NamedValues(tl.spec.param_names, tl.spec.param_index, theta)
         self._version += 1
-        target = None
-        job = self._job
-        if job is not None and job[0] == "until":
-            target = job[1]
-        elif self._run_start_epochs is not None:
-            target = (self._run_start_epochs + self._run_epochs) * tl.n_rows
-        self._state = (
-            self._version, record, params, tl.losses.data, tl.losses.n, tl.epoch_means.data, tl.epoch_means.n,
-            tr.epoch, tr.position, tr.diverged, self._busy if running is None else running, target,
-        )
+        self._state = (self._version, record, params, tl.losses.n, tl.epoch_means.n,
+                       self._busy if running is None else running)
 
     def _publish_if_idle(self) -> None:
         if not self._busy:
@@ -602,6 +621,7 @@ class Trainer(QObject):
         """Train rows until the job is done (True) or a stop is requested (False)."""
         tl = self.timeline
         tr = tl.training
+        losses, means = tl.losses, tl.epoch_means
         perf = time.perf_counter
         yield_at = perf() + YIELD_EVERY
         last_start = -math.inf
@@ -621,11 +641,14 @@ class Trainer(QObject):
                     self._poke.wait(min(wait, 0.25))
                     self._poke.clear()
                     continue  # re-check stop, speed and target
-            last_start = perf()
+                last_start = perf()
             record = tl.row(self._eta)
             self._rows_done += 1
-            self._publish(record, params=_FROM_RECORD)
-            self.rowUpdated.emit(record)
+            # Publish: one tuple, one atomic assignment; the GUI builds its snapshot from it.
+            self._version = version = self._version + 1
+            self._state = (version, record, _FROM_RECORD, losses.n, means.n, True)
+            if self._row_listened:  # nobody listening: emitting would change nothing
+                self.rowUpdated.emit(record)
             if record.diverged:
                 return True
             if job[0] == "epoch" and tr.position == 0:

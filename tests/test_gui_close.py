@@ -33,25 +33,28 @@ def test_closing_the_window_mid_training_exits_cleanly_within_a_second():
         from PySide6.QtWidgets import QApplication
         qapp = QApplication([])
         import app
-        window = app.build_window()
-        window.show()
-        window.transport.set_speed(None)
-        window.setup.epochs.setValue(100000)
-        window.toggle_play()
-        closed = {}
+        seen = {}
 
-        def close_when_busy():
+        def start():  # the launcher's window, training flat out
+            window = qapp._backprop_window
+            seen["thread"] = window.trainer._thread
+            window.transport.set_speed(None)
+            window.setup.epochs.setValue(100000)
+            window.toggle_play()
+            QTimer.singleShot(10, lambda: close_when_busy(window))
+
+        def close_when_busy(window):
             if window.trainer.timeline.steps < 2000:
-                QTimer.singleShot(10, close_when_busy)
+                QTimer.singleShot(10, lambda: close_when_busy(window))
                 return
             assert window.trainer.running
-            closed["t"] = time.perf_counter()
+            seen["t"] = time.perf_counter()
             window.close()
 
-        QTimer.singleShot(10, close_when_busy)
-        code = qapp.exec()
-        thread = window.trainer._thread
-        print("closed_in", time.perf_counter() - closed["t"], "alive", thread.is_alive(), "code", code, flush=True)
+        QTimer.singleShot(0, start)
+        code = app.main([])
+        print("closed_in", time.perf_counter() - seen["t"], "alive", seen["thread"].is_alive(), "code", code,
+              flush=True)
     """)
     assert_clean(proc)
     words = proc.stdout.split()
@@ -65,14 +68,19 @@ def test_quitting_the_application_mid_training_stops_the_thread():
         from PySide6.QtWidgets import QApplication
         qapp = QApplication([])
         import app
-        window = app.build_window()
-        window.show()
-        window.transport.set_speed(None)
-        window.setup.epochs.setValue(100000)
-        window.toggle_play()
-        QTimer.singleShot(300, qapp.quit)
-        code = qapp.exec()
-        print("alive", window.trainer._thread.is_alive(), "code", code, flush=True)
+        seen = {}
+
+        def start():
+            window = qapp._backprop_window
+            seen["thread"] = window.trainer._thread
+            window.transport.set_speed(None)
+            window.setup.epochs.setValue(100000)
+            window.toggle_play()
+            QTimer.singleShot(300, qapp.quit)  # Ctrl+Q or the desktop session ending
+
+        QTimer.singleShot(0, start)
+        code = app.main([])
+        print("alive", seen["thread"].is_alive(), "code", code, flush=True)
     """)
     assert_clean(proc)
     assert proc.stdout.split() == ["alive", "False", "code", "0"], proc.stdout
@@ -112,8 +120,8 @@ def test_stress_ten_thousand_signals_and_a_thousand_frames():
         assert history.shape == (10000,) and np.all(np.isfinite(history))
         x, y = window.plot.rows_curve.getData()
         assert len(y) == 10000
-        window.close()
         print("ok", frames, len(received), flush=True)
+        app.dispose(window)
     """, timeout=300)
     assert_clean(proc)
     words = proc.stdout.split()
