@@ -9,7 +9,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QSlider, QWidget
 
-import app
 from engine.data import load_builtin
 from engine.init import DEFAULT_SCHEME, initialise
 from engine.network import Network
@@ -17,16 +16,6 @@ from engine.scaling import Standardizer
 from engine.spec import preset
 from engine.training import Training
 from gui.format import fmt, parse
-
-
-@pytest.fixture
-def window(qtbot):
-    w = app.build_window()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.trainer.shutdown()
 
 
 def click(qtbot, window, name):

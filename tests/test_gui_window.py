@@ -25,16 +25,6 @@ from gui.controls import SPEEDS
 from gui.format import fmt, fmt_full
 
 
-@pytest.fixture
-def window(qtbot):
-    w = app.build_window()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.trainer.shutdown()
-
-
 def child(window, cls, name):
     widget = window.findChild(cls, name)
     assert widget is not None, f"no {cls.__name__} named {name!r}"
