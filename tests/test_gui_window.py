@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QMessageBox, QScrollBar, QSpinBox, QWidget,
 )
 
-import app
 from engine.data import load_builtin
 from engine.init import DEFAULT_SCHEME, initialise
 from engine.network import Network
