@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
-    QSlider, QSpinBox, QVBoxLayout, QWidget,
+    QSlider, QSpinBox, QStyle, QVBoxLayout, QWidget,
 )
 
 from engine.init import DEFAULT_SCHEME
@@ -204,7 +204,12 @@ class TransportBar(QWidget):
         self.setObjectName("transportBar")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
-        self.play = self._button("playButton", "▶  Play", "train the chosen epochs; press again to pause (Space)")
+        self.play = self._button("playButton", "Play", "train the chosen epochs; press again to pause (Space)")
+        # The style's own media icons: a ⏸ character is missing from many fonts (a box on screen).
+        self._play_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
+        self._pause_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPause)
+        self.play.setIcon(self._play_icon)
+        self._running = False
         self.step = self._button("stepButton", "Step row", "train one row: forward, loss, backward, update (→)")
         self.step_epoch = self._button("stepEpochButton", "Step epoch", "train to the end of this epoch (Shift+→)")
         self.step_back = self._button("stepBackButton", "Step back", "undo the last row, exactly (←)")
@@ -212,7 +217,7 @@ class TransportBar(QWidget):
                                                           "the history is cleared (Ctrl+R)")
         for b in (self.play, self.step, self.step_epoch, self.step_back, self.reset):
             layout.addWidget(b)
-        self.play.setMinimumWidth(self.play.fontMetrics().horizontalAdvance("⏸  Pause") + 40)
+        self.fit_to_font()
         layout.addSpacing(16)
         label = QLabel("Speed")
         layout.addWidget(label)
@@ -254,13 +259,26 @@ class TransportBar(QWidget):
         self.speed_label.setText(speed_text(speed))
         self.speedChanged.emit(speed)
 
+    @property
+    def running(self) -> bool:
+        """Whether the Play button currently shows Pause."""
+        return self._running
+
+    def fit_to_font(self) -> None:
+        fm = self.play.fontMetrics()
+        side = fm.height()
+        self.play.setIconSize(QSize(side, side))
+        self.play.setMinimumWidth(fm.horizontalAdvance("Pause") + side + 48)
+
     def set_running(self, running: bool) -> None:
-        self.play.setText("⏸  Pause" if running else "▶  Play")
+        self._running = running
+        self.play.setText("Pause" if running else "Play")
+        self.play.setIcon(self._pause_icon if running else self._play_icon)
         self.play.setToolTip("pause after the current row (Space)" if running
                              else "train the chosen epochs; press again to pause (Space)")
 
     def changeEvent(self, event):  # noqa: N802
         super().changeEvent(event)
         if event.type() == event.Type.FontChange:
-            self.play.setMinimumWidth(self.play.fontMetrics().horizontalAdvance("⏸  Pause") + 40)
+            self.fit_to_font()
             self.speed_label.setMinimumWidth(self.speed_label.fontMetrics().horizontalAdvance("5000 rows/s") + 8)

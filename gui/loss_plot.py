@@ -16,6 +16,7 @@ mode). Panning or zooming by hand stops the following until "Fit" is pressed.
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -26,6 +27,7 @@ from gui import colors
 
 ROW_PEN = pg.mkPen(colors.qcolor(colors.BLUE, 0.55), width=1)
 EPOCH_PEN = pg.mkPen(colors.VERMILLION, width=3)
+CURVE_BUDGET = 0.15  # at most this share of the time goes into re-feeding the curves
 SYMBOLS_UP_TO = 60  # epoch-mean markers while there are at most this many epochs
 LOG_DECADES = 14  # the log-scale y range never spans more than this
 
@@ -83,12 +85,16 @@ class LossPlot(pg.PlotWidget):
         item.hideButtons()
         self._legend = item.addLegend(offset=(-10, 10), labelTextColor=colors.INK,
                                       brush=pg.mkBrush(255, 255, 255, 220))
-        self.rows_curve = item.plot(pen=ROW_PEN, name="each row")
+        # Down-sampling to ~1 point (min and max) per pixel column; pyqtgraph's default factor
+        # draws 5 per pixel, several times the vertices for the same picture.
+        self.rows_curve = item.plot(pen=ROW_PEN, name="each row", autoDownsampleFactor=1.0)
         self.rows_curve.setDownsampling(auto=True, method="peak")
         self.rows_curve.setClipToView(True)
         self.epoch_curve = item.plot(pen=EPOCH_PEN, name="epoch mean", antialias=True,
                                      symbolBrush=colors.VERMILLION, symbolPen=None, symbolSize=0)
-        self.epoch_curve.setDownsampling(auto=True, method="peak")
+        # The bold curve is the costly one (a wide antialiased pen): one mean point per two pixels.
+        self.epoch_curve.setDownsampling(auto=True, method="mean")
+        self.epoch_curve.opts["autoDownsampleFactor"] = 0.5
         self.epoch_curve.setClipToView(True)
         for axis in ("left", "bottom", "top"):
             item.getAxis(axis).setPen(pg.mkPen(colors.INK))
@@ -145,7 +151,8 @@ class LossPlot(pg.PlotWidget):
     def clear_history(self) -> None:
         self.rows_curve.setData([], [])
         self.epoch_curve.setData([], [])
-        self._n = self._n_means = 0
+        self._n = self._n_means = self._scanned = 0
+        self._fed: dict[str, tuple[float, float]] = {}  # curve -> (when last fed, how long it took)
         self._ymax = 0.0
         self._ymin_pos = math.inf
         self._target = None
@@ -153,33 +160,52 @@ class LossPlot(pg.PlotWidget):
         self._following = True
         self._apply_ranges(force=True)
 
-    def show_state(self, snapshot) -> None:
-        """Feed the curves the trainer's latest buffers (cheap when nothing is new)."""
+    def show_state(self, snapshot, force: bool = False) -> None:
+        """Feed the curves the trainer's latest buffers.
+
+        Handing pyqtgraph a curve costs time in proportion to its length (bounds, finiteness
+        checks, down-sampling): ~20 ms for 10^6 rows. So each curve is re-fed at most as often
+        as keeps that work under CURVE_BUDGET of the time; the axes and ranges still follow on
+        every frame. `force` feeds both at once (after a run, a step, a rewind)."""
         losses, means = snapshot.losses, snapshot.epoch_means
         n, n_means = losses.shape[0], means.shape[0]
-        if n < self._n or n_means < self._n_means:  # rewound: rescan
-            self._ymax, self._ymin_pos, self._n = 0.0, math.inf, 0
-        if n > self._n:
-            new = losses[self._n:n]
+        if n < self._scanned:  # rewound or reset: rescan from the start
+            self._ymax, self._ymin_pos, self._scanned = 0.0, math.inf, 0
+        if n > self._scanned:
+            new = losses[self._scanned:n]
             finite = new[np.isfinite(new)]
             if finite.size:
                 self._ymax = max(self._ymax, float(finite.max()))
                 positive = finite[finite > 0]
                 if positive.size:
                     self._ymin_pos = min(self._ymin_pos, float(positive.min()))
-        changed = n != self._n or n_means != self._n_means
-        if changed:
+            self._scanned = n
+        now = time.perf_counter()
+        n_rows = snapshot.n_rows
+        if n != self._n and (force or self._due("rows", now)):
             # x arrays are made for this frame only (float32 is exact up to 16 million rows):
             # keeping a grown copy would cost memory for every row ever trained.
-            n_rows = snapshot.n_rows
-            self.rows_curve.setData(np.arange(1, n + 1, dtype=np.float32), losses)
-            mean_x = np.arange(n_rows, (n_means + 1) * n_rows, n_rows, dtype=np.float32)[:n_means]
-            self.epoch_curve.setSymbolSize(8 if 0 < n_means <= SYMBOLS_UP_TO else 0)
-            self.epoch_curve.setSymbol("o" if 0 < n_means <= SYMBOLS_UP_TO else None)
-            self.epoch_curve.setData(mean_x, means)
-            self._n, self._n_means = n, n_means
+            self._feed("rows", now, lambda: self.rows_curve.setData(np.arange(1, n + 1, dtype=np.float32), losses))
+            self._n = n
+        if n_means != self._n_means and (force or self._due("epochs", now)):
+            def feed_means():
+                mean_x = np.arange(n_rows, (n_means + 1) * n_rows, n_rows, dtype=np.float32)[:n_means]
+                few = 0 < n_means <= SYMBOLS_UP_TO
+                self.epoch_curve.setSymbol("o" if few else None)
+                self.epoch_curve.setSymbolSize(8 if few else 0)
+                self.epoch_curve.setData(mean_x, means)
+            self._feed("epochs", now, feed_means)
+            self._n_means = n_means
         self._target = snapshot.target_steps
         self._apply_ranges()
+
+    def _due(self, curve: str, now: float) -> bool:
+        last, cost = self._fed.get(curve, (0.0, 0.0))
+        return now - last >= cost / CURVE_BUDGET
+
+    def _feed(self, curve: str, now: float, feed) -> None:
+        feed()
+        self._fed[curve] = (now, time.perf_counter() - now)
 
     # ---- ranges that do not jump ---------------------------------------------------------------
     def _stop_following(self, *_) -> None:

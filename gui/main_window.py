@@ -232,11 +232,15 @@ class MainWindow(QMainWindow):
         return tabs
 
     def _tab_shown(self, tabs: QTabWidget, index: int) -> None:
-        host = tabs.widget(index)
+        if self.isVisible():  # tabs shuffled while the window is being built stay lazy
+            self._build_current(tabs)
+        self.refresh(force=True)
+
+    def _build_current(self, tabs: QTabWidget) -> None:
+        host = tabs.currentWidget()
         for name, pending in list(self._pending.items()):
             if pending is host:
                 self.view(name)
-        self.refresh(force=True)
 
     def view(self, name: str) -> QWidget | None:
         """The view with this objectName (built now if it was still waiting), or None."""
@@ -265,6 +269,8 @@ class MainWindow(QMainWindow):
             self.view(name)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        for tabs in (self.left_tabs, self.centre_tabs, self.side_tabs):
+            self._build_current(tabs)  # a tab on show is never an empty page
         super().showEvent(event)
         if self._pending and not self._build_later.isActive():
             self._build_later.start()
@@ -554,6 +560,9 @@ class MainWindow(QMainWindow):
             return
         self._presentation = on
         self._apply_font(PRESENTATION_PT if on else BASE_PT)
+        # Projected, the network gets the room: the setup panel steps aside (the transport bar,
+        # the menus and the shortcuts still drive everything).
+        self.left_tabs.setVisible(not on)
         if on:
             self._normal_geometry = self.saveGeometry()
             self.showFullScreen()
@@ -583,6 +592,7 @@ class MainWindow(QMainWindow):
                        self.transport.step_back, self.transport.reset):
             button.setFont(big)
             button.setMinimumHeight(int(big.pointSize() * 2.6))
+        self.transport.fit_to_font()
         title = QFont(font)
         title.setBold(True)
         for label in self.findChildren(QLabel, "plotTitle") + [self.table_title]:
@@ -590,11 +600,14 @@ class MainWindow(QMainWindow):
         self.banner.setFont(big)
         self.plot.set_font_size(points - 1)
         # Room for the widest text each status label shows: a new number never relayouts the bar.
-        for label, widest in ((self.status_epoch, "epoch 88888 (not started)"),
-                              (self.status_row, "row 8888 of 8888 · 8 888 888 rows"),
-                              (self.status_loss, "loss −8.88888e−88 · epoch mean −8.88888e−88"),
+        for label, widest in ((self.status_epoch, "epoch 8888"),
+                              (self.status_row, "row 88 of 88 · 888 888 rows"),
+                              (self.status_loss, "loss 0.888888 · epoch mean 0.888888"),
                               (self.status_rate, "88 888 rows/s")):
-            label.setMinimumWidth(QFontMetrics(font).horizontalAdvance(widest) + 24)
+            label.setFixedWidth(QFontMetrics(font).horizontalAdvance(widest) + 24)
+            label.setFixedHeight(QFontMetrics(font).height() + 6)  # fixed both ways: no relayouts
+        # The setup panel never scrolls sideways: give it the width its form needs.
+        self.left_tabs.setMinimumWidth(max(300, self.setup.minimumSizeHint().width() + 24))
         scale = points / BASE_PT
         for view in self.views.values():
             if hasattr(view, "set_font_scale"):
@@ -621,7 +634,7 @@ class MainWindow(QMainWindow):
         if force or now - self._last_status >= STATUS_EVERY:
             self._last_status = now
             rate = self.trainer.rows_per_second()
-            self.status_rate.setText(f"{rate:,.0f} rows/s".replace(",", "\u2009"))
+            self._status(self.status_rate, f"{rate:,.0f} rows/s".replace(",", "\u2009"))
         snap = self.trainer.snapshot()
         if snap is None:
             return None
@@ -643,7 +656,7 @@ class MainWindow(QMainWindow):
         try:
             self._painted = snap.version
             self._frames += 1
-            self.plot.show_state(snap)
+            self.plot.show_state(snap, force=force or not snap.running)
             if read_now:
                 self._last_read = now
                 speed = self.trainer.speed
@@ -656,7 +669,7 @@ class MainWindow(QMainWindow):
                 view.show_record(self._record_to_show(snap), snap.params)
                 self._view_versions[name] = snap.version
                 self._view_painted_at[name] = now
-            if self.transport.play.text().startswith("⏸") != snap.running:
+            if self.transport.running != snap.running:
                 self.transport.set_running(snap.running)
             if held:
                 # Paint now, while the worker waits (widgets paint from posted UpdateRequests).
@@ -689,22 +702,35 @@ class MainWindow(QMainWindow):
         record = snap.record
         n_rows = snap.n_rows
         if record is None:
-            self.status_epoch.setText(f"epoch {snap.epoch} (not started)")
-            self.status_row.setText(f"row — of {n_rows}")
-            self.status_loss.setText("loss —")
+            self._status(self.status_epoch, f"epoch {snap.epoch} (not started)")
+            self._status(self.status_row, f"row — of {n_rows}")
+            self._status(self.status_loss, "loss —")
         else:
-            self.status_epoch.setText(f"epoch {record.epoch}")
-            self.status_row.setText(f"row {record.row + 1} of {n_rows} · {snap.steps:,} rows".replace(",", "\u2009"))
+            self._status(self.status_epoch, f"epoch {record.epoch}")
+            self._status(self.status_row,
+                         f"row {record.row + 1} of {n_rows} · {snap.steps:,} rows".replace(",", "\u2009"))
             last = snap.epoch_means[-1] if snap.epoch_means.shape[0] else None
             text = f"loss {fmt(record.loss)}"
             if last is not None:
                 text += f" · epoch mean {fmt(last)}"
-            self.status_loss.setText(text)
+            self._status(self.status_loss, text)
         diverged = snap.diverged
         if diverged is not None:
             self._show_divergence(diverged)
         elif self.banner.isVisible() or not self.banner.isHidden():
             self.banner.hide()
+
+    @staticmethod
+    def _status(label: QLabel, text: str) -> None:
+        """Status labels have a fixed size whose width only ever grows: Qt relayouts nothing
+        when a fixed-size label changes its text, so a new number does not relayout the
+        status bar (and with it the main window, animating its central widget) every frame."""
+        if text == label.text():
+            return
+        needed = label.fontMetrics().horizontalAdvance(text) + 24
+        if needed > label.width():
+            label.setFixedWidth(needed + label.fontMetrics().horizontalAdvance("888"))
+        label.setText(text)
 
     def _show_divergence(self, record) -> None:
         eta = record.eta

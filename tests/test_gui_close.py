@@ -118,8 +118,9 @@ def test_stress_ten_thousand_signals_and_a_thousand_frames():
         history = trainer.history()
         assert received == list(range(10000)), (len(received), received[:3])
         assert history.shape == (10000,) and np.all(np.isfinite(history))
-        x, y = window.plot.rows_curve.getData()
-        assert len(y) == 10000
+        window.refresh(force=True)  # what the finished run's own refresh shows
+        x, y = window.plot.rows_curve.getOriginalDataset()
+        assert len(y) == 10000 and np.array_equal(y, history)
         print("ok", frames, len(received), flush=True)
         app.dispose(window)
     """, timeout=300)

@@ -133,10 +133,10 @@ def test_play_runs_the_epochs_and_the_plot_holds_every_row(qtbot, window):
     history = window.trainer.history()
     assert np.array_equal(history, [r.loss for r in records])
     window.refresh(force=True)
-    x, y = window.plot.rows_curve.getData()
+    x, y = window.plot.rows_curve.getOriginalDataset()
     assert len(y) == 240 and np.array_equal(y, history)
     assert np.array_equal(x, np.arange(1, 241))
-    ex, ey = window.plot.epoch_curve.getData()
+    ex, ey = window.plot.epoch_curve.getOriginalDataset()
     assert np.array_equal(ey, tr.epoch_losses) and np.array_equal(ex, 4 * np.arange(1, 61))
     assert child(window, QAbstractButton, "playButton").text().endswith("Play")
     assert "epoch 60" in child(window, QWidget, "statusEpoch").text()
@@ -163,7 +163,7 @@ def test_pause_resume_and_reset(qtbot, window):
     assert np.array_equal(trainer.network.theta, initial)
     assert trainer.history().shape == (0,)
     window.refresh(force=True)
-    assert len(window.plot.rows_curve.getData()[1] or []) == 0
+    assert len(window.plot.rows_curve.getOriginalDataset()[1] or []) == 0
     assert "not started" in child(window, QWidget, "statusEpoch").text()
     # Same seed, same run: the first rows after a reset repeat the first rows before it.
     _, records = engine_run(rows=3)
