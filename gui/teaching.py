@@ -67,6 +67,8 @@ class Teaching(QObject):
                                 "then carry on from there (the future is replaced)")
         self.history.setRange(0, 0)
         self.history_label = QLabel("row 0 of 0", objectName="historyLabel")
+        # Wide enough for any count: a changing number must not relayout the window.
+        self.history_label.setMinimumWidth(self.history_label.fontMetrics().horizontalAdvance("row 8 888 888 of 8 888 888") + 12)
         bar = QWidget(objectName="historyBar")
         row = QHBoxLayout(bar)
         row.setContentsMargins(8, 0, 8, 0)
