@@ -24,6 +24,7 @@ from engine.spec import NetworkSpec
 from gui import colors
 from gui.format import fmt
 from gui.landscape_view import ColorScale, RateLimiter, _theta_from, contour_xy
+from gui.font_scale import FontScaled, style_legend
 
 MAX_GRID_HZ = 10
 GRID_POINTS = 161  # one point through the network each: cheap, and a smoother picture
@@ -42,7 +43,7 @@ def is_classifier(spec: NetworkSpec) -> bool:
     return spec.loss == "bce" or spec.activations[-1] == "sigmoid"
 
 
-class BoundaryView(QWidget):
+class BoundaryView(FontScaled, QWidget):
     """objectName 'boundaryView': P(class 1) over the two raw inputs, the rows, the accuracy.
 
     Contract (the main window calls these; cheap when hidden):
@@ -60,8 +61,6 @@ class BoundaryView(QWidget):
 
     updated = Signal()
 
-    BASE_PIXELS = 16
-
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("boundaryView")
@@ -75,7 +74,6 @@ class BoundaryView(QWidget):
         self._scaler: Standardizer | None = None
         self._theta: np.ndarray | None = None
         self._boundary = None
-        self._font_scale = 1.0
         self._limiter = RateLimiter(self._recompute, 1000 / MAX_GRID_HZ, self.isVisible, self)
         self._build()
         self._apply_font()
@@ -263,7 +261,7 @@ class BoundaryView(QWidget):
         names = self._input_names or ("x1", "x2")
         if len(names) < 2:
             return
-        style = {"color": colors.INK, "font-size": f"{round(self.BASE_PIXELS * self._font_scale)}px"}
+        style = {"color": colors.INK, "font-size": f"{self.scaled_pixels()}px"}
         item = self.plot.getPlotItem()
         item.setLabel("bottom", f"{names[0]} (x<sub>1</sub>, raw units)", **style)
         item.setLabel("left", f"{names[1]} (x<sub>2</sub>, raw units)", **style)
@@ -271,16 +269,10 @@ class BoundaryView(QWidget):
         self.color_bar.align_to(item.getAxis("bottom"))
 
     def _style_legend(self) -> None:
-        size = f"{round(self.BASE_PIXELS * self._font_scale)}px"
-        for _sample, label in self.legend.items:
-            label.setText(label.text, size=size, color=colors.INK)
-
-    def set_font_scale(self, factor: float) -> None:
-        self._font_scale = max(0.5, float(factor))
-        self._apply_font()
+        style_legend(self.legend, self.scaled_pixels())
 
     def _apply_font(self) -> None:
-        px = round(self.BASE_PIXELS * self._font_scale)
+        px = self.scaled_pixels()
         font = QFont(self.font())
         font.setPixelSize(px)
         self.message.setFont(font)

@@ -34,6 +34,7 @@ from engine.scaling import Standardizer
 from engine.spec import NetworkSpec
 from gui import colors
 from gui.format import fmt
+from gui.font_scale import FontScaled
 
 MAX_GRID_HZ = 10
 MAX_BUSY_FRACTION = 0.25  # the grid may use at most this share of the GUI thread
@@ -221,7 +222,7 @@ class ColorScale(pg.PlotWidget):
         self.bottom.setHeight(bottom_axis.maximumHeight())
 
 
-class LandscapeView(QWidget):
+class LandscapeView(FontScaled, QWidget):
     """objectName 'landscapeView': the loss landscape of two chosen parameters, plus a slice.
 
     Contract (the main window calls these; all cheap when the view is hidden):
@@ -246,8 +247,6 @@ class LandscapeView(QWidget):
 
     updated = Signal()
 
-    BASE_PIXELS = 16
-
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("landscapeView")
@@ -268,7 +267,6 @@ class LandscapeView(QWidget):
         self._last_step = -1
         self._path = np.empty((0, 0))
         self._path_n = 0
-        self._font_scale = 1.0
         self._limiter = RateLimiter(self._recompute, 1000 / MAX_GRID_HZ, self.isVisible, self)
         self._build()
         self._apply_font()
@@ -659,7 +657,7 @@ class LandscapeView(QWidget):
     def _apply_axis_labels(self) -> None:
         if self._px is None:
             return
-        style = {"color": colors.INK, "font-size": f"{round(self.BASE_PIXELS * self._font_scale)}px"}
+        style = {"color": colors.INK, "font-size": f"{self.scaled_pixels()}px"}
         self.color_bar.set_label("mean loss (log scale)", **style)
         m = self.map_plot.getPlotItem()
         m.setLabel("bottom", name_html(self._px), **style)
@@ -670,12 +668,8 @@ class LandscapeView(QWidget):
         s.setLabel("left", "mean loss L̄", **style)
 
     # ---- fonts ---------------------------------------------------------------------------------------
-    def set_font_scale(self, factor: float) -> None:
-        self._font_scale = max(0.5, float(factor))
-        self._apply_font()
-
     def _apply_font(self) -> None:
-        px = round(self.BASE_PIXELS * self._font_scale)
+        px = self.scaled_pixels()
         font = QFont(self.font())
         font.setPixelSize(px)
         for w in (self.x_combo, self.y_combo, self._x_label, self._y_label, self._hint,

@@ -41,6 +41,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from gui import colors
+from gui.font_scale import FontScaled
 
 FORMAT = "backprop-studio-lesson"
 VERSION = 1
@@ -194,7 +195,7 @@ def load_lesson(path: str | Path) -> Lesson:
 
 
 # ---- the panel -------------------------------------------------------------------------------
-class LessonPanel(QWidget):
+class LessonPanel(FontScaled, QWidget):
     """objectName 'lessonPanel': the lesson's current step, with Back / Next.
 
     load(path=DEFAULT_LESSON, apply=False) -> bool
@@ -222,7 +223,6 @@ class LessonPanel(QWidget):
         self.lesson: Lesson | None = None
         self.error: str | None = None
         self._index = -1
-        self._font_scale = 1.0
 
         self.counter = QLabel(self)
         self.counter.setObjectName("lessonCounter")
@@ -334,12 +334,8 @@ class LessonPanel(QWidget):
         self.back_button.setEnabled(self._index > 0)
         self.next_button.setEnabled(self._index + 1 < n)
 
-    def set_font_scale(self, factor: float) -> None:
-        self._font_scale = max(0.5, float(factor))
-        self._apply_font()
-
     def _apply_font(self) -> None:
-        px = round(self.BASE_PIXELS * self._font_scale)
+        px = self.scaled_pixels()
         font = QFont(self.font())
         font.setPixelSize(px)
         for w in (self.counter, self.error_label, self.back_button, self.next_button):

@@ -24,6 +24,7 @@ from engine.scaling import Standardizer
 from engine.spec import NetworkSpec
 from gui import colors
 from gui.format import fmt, parse
+from gui.font_scale import FontScaled, style_legend
 
 LANE_COLORS = (colors.BLUE, colors.ORANGE, colors.BLUISH_GREEN, colors.REDDISH_PURPLE)
 LANE_SYMBOLS = ("o", "s", "t", "d")
@@ -33,7 +34,7 @@ LOG_FLOOR = 1e-30  # a loss of exactly 0 still has a place on a log axis
 MAX_EPOCHS = 100_000
 
 
-class RaceView(QWidget):
+class RaceView(FontScaled, QWidget):
     """objectName 'raceView': the learning-rate race.
 
     Contract (the main window calls these):
@@ -58,8 +59,6 @@ class RaceView(QWidget):
     started = Signal()
     finished = Signal(list)
 
-    BASE_PIXELS = 16
-
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("raceView")
@@ -73,7 +72,6 @@ class RaceView(QWidget):
         self._seed = 0
         self._race: Race | None = None
         self._results = None
-        self._font_scale = 1.0
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._tick)
@@ -368,16 +366,10 @@ class RaceView(QWidget):
 
     # ---- fonts ---------------------------------------------------------------------------------------
     def _style_legend(self) -> None:
-        size = f"{round(self.BASE_PIXELS * self._font_scale)}px"
-        for _sample, label in self.legend.items:
-            label.setText(label.text, size=size, color=colors.INK)
-
-    def set_font_scale(self, factor: float) -> None:
-        self._font_scale = max(0.5, float(factor))
-        self._apply_font()
+        style_legend(self.legend, self.scaled_pixels())
 
     def _apply_font(self) -> None:
-        px = round(self.BASE_PIXELS * self._font_scale)
+        px = self.scaled_pixels()
         font = QFont(self.font())
         font.setPixelSize(px)
         for w in (self._eta_label, *self.eta_inputs, self._epochs_label, self.epochs_input, self.run_button,

@@ -273,6 +273,7 @@ class Teaching(QObject):
     def show_tab(self, view_name: str) -> None:
         """Bring the tab holding this view to the front (building the view if needed)."""
         view = self.window.view(view_name)
+        self.poll()  # a view built just now gets the current table before anyone can press Run
         for tabs in self.window.findChildren(QTabWidget):
             for i in range(tabs.count()):
                 page = tabs.widget(i)
