@@ -9,11 +9,10 @@ Qt is imported lazily, so `import app` stays cheap.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+from engine.resources import ICON_FILE as ICON
 
 APP_NAME = "Backprop Studio"
 DESKTOP_NAME = "backprop-studio"
-ICON = Path(__file__).resolve().parent / "resources" / "icon.svg"
 
 
 def build_window():

@@ -21,11 +21,11 @@ import numpy as np
 
 from engine import students
 from engine.scaling import Standardizer
+from engine.resources import DATA_DIR
 from engine.spec import MAX_INPUTS, MAX_OUTPUTS
 
 MAX_ROWS = 10_000  # data rows (header not counted): plenty for per-row SGD you can watch
 MAX_BYTES = 10_000_000  # refuse to read anything bigger: it cannot be a table within MAX_ROWS
-DATA_DIR = Path(__file__).resolve().parent.parent / "resources" / "data"
 BUILTINS: dict[str, str] = {
     "students-regression": "the tutorial's four students: cgpa, profile_score -> lpa",
     "students-classification": "the tutorial's four students: cgpa, profile_score -> placed (0/1)",

@@ -32,13 +32,14 @@ from PySide6.QtWidgets import (
 
 from engine import data as datamod
 from engine.data import BUILTINS, CsvError, Dataset
+from engine.resources import ICON_FILE as ICON
 from engine.spec import NetworkSpec, preset
 from gui import colors
 from gui.actions import build_actions, build_menus
-from gui.controls import DEFAULT_ETA, SetupPanel, TransportBar
-from gui.data_table import DataTable
-from gui.format import fmt
-from gui.loss_plot import LossPlot
+from gui.panels.controls import DEFAULT_ETA, SetupPanel, TransportBar
+from gui.widgets.data_table import DataTable
+from engine.notation import fmt
+from gui.plots.loss import LossPlot
 from gui.teaching import Teaching
 from gui.trainer import Trainer
 
@@ -52,22 +53,21 @@ READ_HZ = 8  # while fast, numbers (table, inspector, status) change at most thi
 FAST_VIEW_HZ = {"networkCanvas": 15}  # while fast, views repaint at most this often (others READ_HZ);
 # the loss plot repaints on every frame
 STATUS_EVERY = 0.25  # seconds between rows/s updates (steadier to read)
-ICON = Path(__file__).resolve().parent.parent / "resources" / "icon.svg"
 DEFAULT_DATASET = {"regression": "students-regression", "classification": "students-classification"}
 LOSS_LABEL = {"se": "loss (y − ŷ)²", "half-se": "loss ½(y − ŷ)²", "bce": "loss (cross-entropy)"}
 
 # objectName: (module, preferred class, tab title, area). Views written in parallel: a missing
 # module becomes a placeholder (canvas, inspector) or no tab at all.
 VIEWS: dict[str, tuple[str, str, str, str]] = {
-    "networkCanvas": ("gui.network_canvas", "NetworkCanvas", "Network", "centre"),
-    "raceView": ("gui.race_view", "RaceView", "Learning-rate race", "centre"),
-    "landscapeView": ("gui.landscape_view", "LandscapeView", "Loss landscape", "centre"),
-    "boundaryView": ("gui.boundary_view", "BoundaryView", "Decision boundary", "centre"),
-    "paramInspector": ("gui.param_inspector", "ParamInspector", "Parameters", "side"),
-    "derivationPanel": ("gui.derivation_panel", "DerivationPanel", "Why this number?", "side"),
-    "homeworkPanel": ("gui.homework", "HomeworkPanel", "Check my homework", "side"),
-    "gradCheckView": ("gui.gradcheck_view", "GradCheckView", "Gradient check", "side"),
-    "lessonPanel": ("gui.lesson_panel", "LessonPanel", "Lesson", "left"),
+    "networkCanvas": ("gui.canvas.widget", "NetworkCanvas", "Network", "centre"),
+    "raceView": ("gui.plots.race", "RaceView", "Learning-rate race", "centre"),
+    "landscapeView": ("gui.plots.landscape", "LandscapeView", "Loss landscape", "centre"),
+    "boundaryView": ("gui.plots.boundary", "BoundaryView", "Decision boundary", "centre"),
+    "paramInspector": ("gui.panels.inspector", "ParamInspector", "Parameters", "side"),
+    "derivationPanel": ("gui.panels.derivation", "DerivationPanel", "Why this number?", "side"),
+    "homeworkPanel": ("gui.panels.homework", "HomeworkPanel", "Check my homework", "side"),
+    "gradCheckView": ("gui.panels.gradcheck", "GradCheckView", "Gradient check", "side"),
+    "lessonPanel": ("gui.panels.lesson", "LessonPanel", "Lesson", "left"),
 }
 REQUIRED_VIEWS = ("networkCanvas", "paramInspector")
 

@@ -10,10 +10,10 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QTabWidget, QVBoxLayout, QWidget
 
 from engine.predict import predict_named
-from gui.edit_panel import EditPanel
-from gui.network_canvas import chain_path
-from gui.predict_panel import PredictPanel
-from gui.step_through import StepThroughPanel
+from gui.panels.edit import EditPanel
+from gui.canvas.widget import chain_path
+from gui.panels.predict import PredictPanel
+from gui.panels.step_through import StepThroughPanel
 
 POLL_MS = 200  # how often the timeline and the views' problem are brought up to date
 HIGHLIGHT_STYLE = "QFrame#lessonHighlight { border: 4px solid #E69F00; border-radius: 6px; background: transparent; }"

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QToolTip
 from engine.init import initialise
 from engine.network import Network
 from engine.spec import NetworkSpec
-from gui.format import fmt, fmt_full
-from gui.network_canvas import PHASES, NetworkCanvas, chain_path
+from engine.notation import fmt, fmt_full
+from gui.canvas.widget import PHASES, NetworkCanvas, chain_path
 
 # the offscreen platform warns about window calls it ignores; harmless
 SHOWN = pytest.mark.qt_log_ignore("This plugin does not support (propagateSizeHints|raise)")

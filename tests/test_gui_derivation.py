@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QAbstractButton
 from engine.init import initialise
 from engine.network import Network
 from engine.spec import NetworkSpec
-from gui.derivation_panel import DerivationPanel, bracket, math_html, substitute
-from gui.format import fmt, parse
+from gui.panels.derivation import DerivationPanel, bracket, math_html, substitute
+from engine.notation import fmt, parse
 
 
 def tutorial_record():

@@ -8,9 +8,9 @@ from engine.gradcheck import gradient_check
 from engine.init import initialise
 from engine.network import Network
 from engine.spec import NetworkSpec
-from gui.format import fmt, fmt_full, parse
-from gui.gradcheck_view import GradCheckView
-from gui.param_inspector import ParamInspector
+from engine.notation import fmt, fmt_full, parse
+from gui.panels.gradcheck import GradCheckView
+from gui.panels.inspector import ParamInspector
 
 
 def tutorial_step():

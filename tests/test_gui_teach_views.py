@@ -12,10 +12,10 @@ from engine.network import Network
 from engine.race import race
 from engine.spec import NetworkSpec, preset
 from engine.training import Training
-from gui.boundary_view import BoundaryView
-from gui.landscape_view import LandscapeView, RateLimiter, contour_segments, contour_xy
-from gui.lesson_panel import DEFAULT_LESSON, SETUP_KEYS, LessonPanel, load_lesson
-from gui.race_view import RaceView
+from gui.plots.boundary import BoundaryView
+from gui.plots.landscape import LandscapeView, RateLimiter, contour_segments, contour_xy
+from gui.panels.lesson import DEFAULT_LESSON, SETUP_KEYS, LessonPanel, load_lesson
+from gui.plots.race import RaceView
 
 # Showing a top-level widget on the offscreen platform logs this harmless notice.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support (propagateSizeHints|raise)")

@@ -15,7 +15,7 @@ from engine.network import Network
 from engine.scaling import Standardizer
 from engine.spec import preset
 from engine.training import Training
-from gui.format import fmt, parse
+from engine.notation import fmt, parse
 
 
 def click(qtbot, window, name):

@@ -15,8 +15,9 @@ from engine.network import Network
 from engine.scaling import Standardizer
 from engine.spec import preset
 from engine.training import Training
-from gui import trainer as trainer_mod
-from gui.trainer import GrowingBuffer, Timeline, Trainer
+from engine import timeline as timeline_mod
+from engine.timeline import GrowingBuffer, Timeline
+from gui.trainer import Trainer
 
 
 @pytest.fixture
@@ -199,8 +200,8 @@ def test_edit_at_step_zero_survives_rewind(trainer):
 
 
 def test_checkpoints_stay_bounded(monkeypatch, students):
-    monkeypatch.setattr(trainer_mod, "CHECKPOINT_EVERY", 4)
-    monkeypatch.setattr(trainer_mod, "MAX_CHECKPOINTS", 8)
+    monkeypatch.setattr(timeline_mod, "CHECKPOINT_EVERY", 4)
+    monkeypatch.setattr(timeline_mod, "MAX_CHECKPOINTS", 8)
     tl = Timeline(preset("regression"), students.X, students.Y)
     thetas = {}
     for _ in range(400):

@@ -20,8 +20,8 @@ from engine.scaling import Standardizer
 from engine.spec import preset
 from engine.training import Training
 from gui.actions import ACTIONS
-from gui.controls import SPEEDS
-from gui.format import fmt, fmt_full
+from gui.panels.controls import SPEEDS
+from engine.notation import fmt, fmt_full
 
 
 def child(window, cls, name):

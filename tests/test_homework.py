@@ -8,7 +8,7 @@ from engine.homework import (
 )
 from engine.init import initialise
 from engine.network import Network
-from gui.homework import HomeworkWidget, parse_answer
+from gui.panels.homework import HomeworkWidget, parse_answer
 
 
 def tutorial_record():

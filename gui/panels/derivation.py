@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QTextBrowser, QWid
 
 from engine.spec import NetworkSpec
 from gui import colors
-from gui.format import fmt
+from engine.notation import fmt
 
 MODES = ("selected", "all")
 

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QSizePolic
 
 from engine.spec import NetworkSpec
 from gui import colors
-from gui.derivation_panel import chain_rule_html, math_html
-from gui.format import fmt, fmt_full
+from gui.panels.derivation import chain_rule_html, math_html
+from engine.notation import fmt, fmt_full
 
 COLUMNS = ("param", "value", "∂L/∂p\nlast row", "update\n−η·∂L/∂p")
 COLUMN_TIPS = (

@@ -26,7 +26,7 @@ from engine.gradcheck import STEP, GradCheckRow, gradient_check
 from engine.network import Network
 from engine.spec import NetworkSpec
 from gui import colors
-from gui.format import fmt, fmt_full
+from engine.notation import fmt, fmt_full
 
 COLUMNS = ("parameter", "backprop ∂L/∂p", "finite difference", "relative error")
 GOOD_REL_ERROR = 1e-6

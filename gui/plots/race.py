@@ -23,8 +23,8 @@ from engine.race import DEFAULT_EPOCHS, DEFAULT_ETAS, MAX_LANES, Race
 from engine.scaling import Standardizer
 from engine.spec import NetworkSpec
 from gui import colors
-from gui.format import fmt, parse
-from gui.font_scale import FontScaled, style_legend
+from engine.notation import fmt, parse
+from gui.widgets.font_scale import FontScaled, style_legend
 
 LANE_COLORS = (colors.BLUE, colors.ORANGE, colors.BLUISH_GREEN, colors.REDDISH_PURPLE)
 LANE_SYMBOLS = ("o", "s", "t", "d")

@@ -22,9 +22,9 @@ from engine.network import Network
 from engine.scaling import Standardizer
 from engine.spec import NetworkSpec
 from gui import colors
-from gui.format import fmt
-from gui.landscape_view import ColorScale, RateLimiter, _theta_from, contour_xy
-from gui.font_scale import FontScaled, style_legend
+from engine.notation import fmt
+from gui.plots.landscape import ColorScale, RateLimiter, _theta_from, contour_xy
+from gui.widgets.font_scale import FontScaled, style_legend
 
 MAX_GRID_HZ = 10
 GRID_POINTS = 161  # one point through the network each: cheap, and a smoother picture

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 from engine.spec import NetworkSpec, parse_param_name
 from gui import colors
 from gui.colors import qcolor
-from gui.format import fmt, fmt_full
+from engine.notation import fmt, fmt_full
 
 PHASES = ("pick", "forward", "loss", "backward", "update")
 PHASE_ALIASES = {"row": "pick"}
@@ -312,7 +312,7 @@ class NetworkCanvas(QWidget):
             return text
         if item.startswith("O"):
             return self._neuron_tooltip(item)
-        from gui.derivation_panel import math_html
+        from gui.panels.derivation import math_html
 
         lines = [f"<b>{math_html(item)}</b> = {fmt_full(self._params.get(item, float('nan')))}"]
         if rec is not None:
@@ -329,7 +329,7 @@ class NetworkCanvas(QWidget):
         return "<br>".join(lines)
 
     def _neuron_tooltip(self, nid: str) -> str:
-        from gui.derivation_panel import math_html
+        from gui.panels.derivation import math_html
 
         name = display_name(self._spec, nid)
         vals = self._neuron_values()

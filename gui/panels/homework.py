@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 from engine.homework import TOLERANCE_TEXT, Verdict, check_answer, parse_quantity, quantities
 from engine.spec import NetworkSpec
 from gui import colors
-from gui.derivation_panel import math_html
-from gui.format import fmt
+from gui.panels.derivation import math_html
+from engine.notation import fmt
 
 _MINUSES = "−–‒—"
 

@@ -33,8 +33,8 @@ from engine.network import Network
 from engine.scaling import Standardizer
 from engine.spec import NetworkSpec
 from gui import colors
-from gui.format import fmt
-from gui.font_scale import FontScaled
+from engine.notation import fmt
+from gui.widgets.font_scale import FontScaled
 
 MAX_GRID_HZ = 10
 MAX_BUSY_FRACTION = 0.25  # the grid may use at most this share of the GUI thread

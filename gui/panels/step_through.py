@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVB
 
 from engine.record import StepRecord
 from engine.spec import NetworkSpec
-from gui.format import fmt
+from engine.notation import fmt
 
 
 def phase_sequence(spec: NetworkSpec) -> list[tuple[str, int]]:

@@ -17,7 +17,7 @@ from PySide6.QtGui import QBrush, QFont, QFontMetrics
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from gui import colors
-from gui.format import fmt, fmt_full
+from engine.notation import fmt, fmt_full
 
 CURRENT_FILL = colors.qcolor(colors.ORANGE, 0.30)
 # Qt enum look-ups cost microseconds each in PySide6 (the short `Qt.DisplayRole` form ~15 µs);

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from engine.init import DEFAULT_SCHEME
 from engine.training import ORDERS
-from gui.format import fmt, parse
+from engine.notation import fmt, parse
 
 ETA_PRESETS = (0.01, 0.1, 1.0)
 DEFAULT_ETA = 0.1

@@ -40,13 +40,14 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
+from engine.resources import LESSON_FILE
 from gui import colors
-from gui.font_scale import FontScaled
+from gui.widgets.font_scale import FontScaled
 
 FORMAT = "backprop-studio-lesson"
 VERSION = 1
 MAX_BYTES = 1_000_000
-DEFAULT_LESSON = Path(__file__).resolve().parent.parent / "resources" / "lesson" / "lesson.json"
+DEFAULT_LESSON = LESSON_FILE
 
 TASKS = ("regression", "classification")
 ORDERS = ("shuffle", "sequential", "random")

@@ -1,0 +1,235 @@
+"""One training run's history, with exact rewind: the loss of every row, each epoch's mean,
+and what is needed to go back to any earlier row bit-exactly. No Qt, no threads.
+
+Going back is restore + deterministic replay (the engine's row order is a pure function of
+seed and epoch): a `Training.checkpoint()` every CHECKPOINT_EVERY rows and sparse logs of
+η changes and hand edits are all that is kept, so memory stays flat (8 bytes a row for the
+loss history). The window's trainer drives a Timeline from its worker thread.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.init import DEFAULT_SCHEME, initialise
+from engine.network import Network
+from engine.record import StepRecord
+from engine.scaling import Standardizer
+from engine.spec import NetworkSpec
+from engine.training import Checkpoint, Training
+
+CHECKPOINT_EVERY = 1024  # rows between checkpoints: a rewind replays at most this many rows
+MAX_CHECKPOINTS = 2048  # beyond this, every other checkpoint goes and the spacing doubles
+HISTORY_START = 1 << 14  # initial capacity of the loss buffer (rows)
+SCALINGS = ("standard", "none")
+
+
+class GrowingBuffer:
+    """A float64 array that doubles when full. `view()` is a read-only window on the filled part.
+
+    Memory: 8 bytes per value actually stored (pages beyond `n` are never touched).
+    A reader holding an old array keeps valid values: growing copies into a new array.
+    """
+
+    __slots__ = ("data", "n")
+
+    def __init__(self, capacity: int = HISTORY_START):
+        self.data = np.empty(max(int(capacity), 16))
+        self.n = 0
+
+    def append(self, value: float) -> None:
+        if self.n == self.data.shape[0]:
+            bigger = np.empty(2 * self.n)
+            bigger[: self.n] = self.data
+            self.data = bigger
+        self.data[self.n] = value
+        self.n += 1
+
+    def truncate(self, n: int) -> None:
+        self.n = max(0, min(int(n), self.n))
+
+    def clear(self) -> None:
+        self.n = 0
+
+    def view(self) -> np.ndarray:
+        v = self.data[: self.n]
+        v.flags.writeable = False
+        return v
+
+    def __len__(self) -> int:
+        return self.n
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A hand edit applied just before row `step` (0-based count of rows done)."""
+
+    step: int
+    name: str
+    value: float
+
+
+class Timeline:
+    """One training run's state and history, with exact rewind. No Qt, no threads.
+
+    X is the raw table; with scaling 'standard' the network sees z-scores fitted on it.
+    The engine's own `Training.epoch_losses` list is drained into `epoch_means` after
+    each epoch (a list of Python floats would cost 32 bytes an epoch).
+    """
+
+    def __init__(self, spec: NetworkSpec, X, Y, *, init: str = DEFAULT_SCHEME, seed: int = 0,
+                 order: str = "shuffle", scaling: str = "standard", eta: float = 0.1):
+        if scaling not in SCALINGS:
+            raise ValueError(f"unknown input scaling {scaling!r} (choose from {', '.join(SCALINGS)})")
+        self.spec = spec
+        self.X_raw = np.asarray(X, dtype=float)
+        self.Y = np.asarray(Y, dtype=float).reshape(self.X_raw.shape[0], -1)
+        self.init, self.seed, self.order, self.scaling = init, int(seed), order, scaling
+        self.scaler = (Standardizer.fit(self.X_raw) if scaling == "standard"
+                       else Standardizer.identity(self.X_raw.shape[1]))
+        self.X = self.scaler.transform(self.X_raw)
+        network = initialise(Network(spec), init, self.seed)
+        self.initial_theta = network.theta.copy()
+        self.initial_theta.flags.writeable = False
+        self.training = Training(network, self.X, self.Y, eta=eta, order=order, seed=self.seed)
+        self.losses = GrowingBuffer()
+        self.epoch_means = GrowingBuffer(256)
+        self.last_record: StepRecord | None = None
+        n, k = self.training.n_rows, spec.n_outputs
+        self.row_loss = np.full(n, np.nan)  # each row's loss when it was last trained
+        # ... and that step's record (for its ŷ: records build their array views lazily, so the
+        # worker never touches them; the table asks only for the rows it shows).
+        self.row_records: list[StepRecord | None] = [None] * n
+        self._start()
+
+    # ---- the run from its start ------------------------------------------------
+    def _start(self) -> None:
+        self.training.network.set_theta(self.initial_theta)
+        self.training.restore(Checkpoint(theta=self.initial_theta, epoch=1, position=0, steps=0,
+                                         epoch_loss_sum=0.0, epoch_losses=()))
+        self.losses.clear()
+        self.epoch_means.clear()
+        self.last_record = None
+        self.row_loss[:] = np.nan
+        self.row_records[:] = [None] * len(self.row_records)
+        self.eta_log: list[tuple[int, float]] = [(0, self.training.eta)]  # (first step, η)
+        self.edits: list[Edit] = []
+        self.checkpoint_every = CHECKPOINT_EVERY
+        self.checkpoints: list[Checkpoint] = [self.training.checkpoint()]
+
+    def reset(self) -> None:
+        """Back to the very same initial parameters (same seed); history cleared; η kept."""
+        self._start()
+
+    # ---- properties ----------------------------------------------------------------
+    @property
+    def network(self) -> Network:
+        return self.training.network
+
+    @property
+    def steps(self) -> int:
+        return self.training.steps
+
+    @property
+    def n_rows(self) -> int:
+        return self.training.n_rows
+
+    @property
+    def diverged(self) -> StepRecord | None:
+        return self.training.diverged
+
+    # ---- training -----------------------------------------------------------------
+    def row(self, eta: float) -> StepRecord:
+        """Train the next row with learning rate `eta` (logged when it changes)."""
+        tr = self.training
+        if tr.diverged is not None:  # a new attempt from the last finite parameters (e.g. with a smaller η)
+            tr.restore(tr.checkpoint())
+        if eta != tr.eta:
+            tr.eta = float(eta)
+            if self.eta_log[-1][0] == tr.steps:
+                self.eta_log[-1] = (tr.steps, tr.eta)
+            else:
+                self.eta_log.append((tr.steps, tr.eta))
+        record = tr.step()
+        self.last_record = record
+        if record.diverged:
+            return record
+        self.losses.append(record.loss)
+        self.row_loss[record.row] = record.loss
+        self.row_records[record.row] = record
+        if tr.position == 0:
+            self.epoch_means.append(tr.epoch_losses.pop())
+        if tr.steps % self.checkpoint_every == 0:
+            self._add_checkpoint()
+        return record
+
+    def _add_checkpoint(self) -> None:
+        cps = self.checkpoints
+        cps.append(self.training.checkpoint())
+        if len(cps) > MAX_CHECKPOINTS:
+            self.checkpoints = cps[::2]
+            self.checkpoint_every *= 2
+
+    def eta_at(self, step: int) -> float:
+        """The η row `step` was (or will be) trained with."""
+        eta = self.eta_log[0][1]
+        for first, value in self.eta_log:
+            if first > step:
+                break
+            eta = value
+        return eta
+
+    # ---- hand edits -------------------------------------------------------------------
+    def set_parameter(self, name: str, value: float) -> None:
+        """Change one parameter by hand before the next row; rewinds replay it."""
+        tr = self.training
+        if tr.diverged is not None:
+            tr.restore(tr.checkpoint())
+        self.network[name] = value  # validates name and finiteness
+        step = tr.steps
+        self.edits.append(Edit(step, name, float(value)))
+        # A checkpoint at this step must include every edit made at it.
+        self.checkpoints = [cp for cp in self.checkpoints if cp.steps != step]
+        self.checkpoints.append(tr.checkpoint())
+
+    def _apply_edits(self, step: int) -> None:
+        for edit in self.edits:
+            if edit.step == step:
+                self.network[edit.name] = edit.value
+
+    # ---- rewind -------------------------------------------------------------------
+    def rewind_to(self, step: int) -> StepRecord | None:
+        """Go back to just after `step` rows (0 = the start), bit-exactly. Returns the record
+        of row `step`−1 (None at 0). The table's per-row columns keep only replayed rows."""
+        tr = self.training
+        step = max(0, min(int(step), self.losses.n))
+        # The last checkpoint from which replaying reproduces row step−1 (or step 0 itself).
+        limit = step - 1 if step > 0 else 0
+        cp = next(c for c in reversed(self.checkpoints) if c.steps <= limit)
+        tr.restore(cp)
+        self.row_loss[:] = np.nan
+        self.row_records[:] = [None] * len(self.row_records)
+        record = None
+        s = cp.steps
+        while s < step:
+            if s > cp.steps:
+                self._apply_edits(s)
+            tr.eta = self.eta_at(s)
+            record = tr.step()
+            assert not record.diverged, "a replayed row diverged: the timeline is inconsistent"
+            del tr.epoch_losses[:]
+            self.row_loss[record.row] = record.loss
+            self.row_records[record.row] = record
+            s += 1
+        if step > cp.steps:
+            self._apply_edits(step)
+        # Forget the future.
+        self.losses.truncate(step)
+        self.epoch_means.truncate(step // self.n_rows)
+        self.checkpoints = [c for c in self.checkpoints if c.steps <= step]
+        self.eta_log = [e for e in self.eta_log if e[0] < step] or self.eta_log[:1]
+        self.edits = [e for e in self.edits if e.step <= step]
+        tr.eta = self.eta_at(step)
+        self.last_record = record
+        return record
