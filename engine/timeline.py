@@ -52,6 +52,13 @@ class GrowingBuffer:
     def clear(self) -> None:
         self.n = 0
 
+    def replace(self, values: np.ndarray) -> None:
+        """Hold exactly `values` (into a new array: a reader holding the old one keeps it)."""
+        n = int(values.shape[0])
+        self.data = np.empty(max(2 * n, 16))
+        self.data[:n] = values
+        self.n = n
+
     def view(self) -> np.ndarray:
         v = self.data[: self.n]
         v.flags.writeable = False
@@ -189,47 +196,107 @@ class Timeline:
         self.network[name] = value  # validates name and finiteness
         step = tr.steps
         self.edits.append(Edit(step, name, float(value)))
+        self.last_record = None  # the last row's 'after' is no longer what the network holds
         # A checkpoint at this step must include every edit made at it.
         self.checkpoints = [cp for cp in self.checkpoints if cp.steps != step]
         self.checkpoints.append(tr.checkpoint())
 
-    def _apply_edits(self, step: int) -> None:
+    def _apply_edits(self, network: Network, step: int) -> None:
         for edit in self.edits:
             if edit.step == step:
-                self.network[edit.name] = edit.value
+                network[edit.name] = edit.value
 
-    # ---- rewind -------------------------------------------------------------------
-    def rewind_to(self, step: int) -> StepRecord | None:
-        """Go back to just after `step` rows (0 = the start), bit-exactly. Returns the record
-        of row `step`−1 (None at 0). The table's per-row columns keep only replayed rows."""
-        tr = self.training
-        step = max(0, min(int(step), self.losses.n))
+    # ---- going back, and looking back ------------------------------------------------
+    def _replay(self, tr: Training, step: int, on_record=None) -> StepRecord | None:
+        """Bring `tr` to just after `step` rows by restore + replay; the record of row step−1."""
         # The last checkpoint from which replaying reproduces row step−1 (or step 0 itself).
         limit = step - 1 if step > 0 else 0
         cp = next(c for c in reversed(self.checkpoints) if c.steps <= limit)
         tr.restore(cp)
-        self.row_loss[:] = np.nan
-        self.row_records[:] = [None] * len(self.row_records)
         record = None
         s = cp.steps
         while s < step:
             if s > cp.steps:
-                self._apply_edits(s)
+                self._apply_edits(tr.network, s)
             tr.eta = self.eta_at(s)
             record = tr.step()
             assert not record.diverged, "a replayed row diverged: the timeline is inconsistent"
             del tr.epoch_losses[:]
-            self.row_loss[record.row] = record.loss
-            self.row_records[record.row] = record
+            if on_record is not None:
+                on_record(record)
             s += 1
         if step > cp.steps:
-            self._apply_edits(step)
+            self._apply_edits(tr.network, step)
+        tr.eta = self.eta_at(step)
+        return record
+
+    def look_at(self, step: int) -> tuple[StepRecord | None, Training]:
+        """Row `step`−1's record and the training as it stood just after it, recomputed on a
+        copy: the run itself does not change (the Timeline scrubs through history with this)."""
+        step = max(0, min(int(step), self.losses.n))
+        probe = Training(Network(self.spec), self.X, self.Y, eta=self.training.eta, order=self.order, seed=self.seed)
+        return self._replay(probe, step), probe
+
+    def rewind_to(self, step: int) -> StepRecord | None:
+        """Go back to just after `step` rows (0 = the start), bit-exactly, and forget the rows
+        after it. Returns the record of row `step`−1 (None at 0). The table's per-row columns
+        keep only replayed rows."""
+        step = max(0, min(int(step), self.losses.n))
+        self.row_loss[:] = np.nan
+        self.row_records[:] = [None] * len(self.row_records)
+
+        def keep(record: StepRecord) -> None:
+            self.row_loss[record.row] = record.loss
+            self.row_records[record.row] = record
+
+        record = self._replay(self.training, step, keep)
         # Forget the future.
         self.losses.truncate(step)
         self.epoch_means.truncate(step // self.n_rows)
         self.checkpoints = [c for c in self.checkpoints if c.steps <= step]
         self.eta_log = [e for e in self.eta_log if e[0] < step] or self.eta_log[:1]
         self.edits = [e for e in self.edits if e.step <= step]
-        tr.eta = self.eta_at(step)
+        self.training.eta = self.eta_at(step)
         self.last_record = record
         return record
+
+    # ---- undo -----------------------------------------------------------------------
+    def memento(self) -> Memento:
+        """Everything needed to put this run back exactly as it is now (for undo)."""
+        tr = self.training
+        return Memento(
+            checkpoint=tr.checkpoint(), eta=tr.eta, diverged=tr.diverged, losses=self.losses.view().copy(),
+            epoch_means=self.epoch_means.view().copy(), row_loss=self.row_loss.copy(),
+            row_records=tuple(self.row_records), last_record=self.last_record, eta_log=tuple(self.eta_log),
+            edits=tuple(self.edits), checkpoints=tuple(self.checkpoints), checkpoint_every=self.checkpoint_every,
+        )
+
+    def restore(self, m: Memento) -> None:
+        tr = self.training
+        tr.restore(m.checkpoint)
+        tr.eta, tr.diverged = m.eta, m.diverged
+        self.losses.replace(m.losses)
+        self.epoch_means.replace(m.epoch_means)
+        self.row_loss[:] = m.row_loss
+        self.row_records[:] = list(m.row_records)
+        self.last_record = m.last_record
+        self.eta_log, self.edits = list(m.eta_log), list(m.edits)
+        self.checkpoints, self.checkpoint_every = list(m.checkpoints), m.checkpoint_every
+
+
+@dataclass(frozen=True, eq=False)
+class Memento:
+    """A Timeline as it stood at one moment (see Timeline.memento)."""
+
+    checkpoint: Checkpoint
+    eta: float
+    diverged: StepRecord | None
+    losses: np.ndarray
+    epoch_means: np.ndarray
+    row_loss: np.ndarray
+    row_records: tuple
+    last_record: StepRecord | None
+    eta_log: tuple
+    edits: tuple
+    checkpoints: tuple
+    checkpoint_every: int

@@ -23,3 +23,58 @@ def window(qtbot):
     qtbot.waitExposed(w)
     yield w
     w.trainer.shutdown()
+
+
+class Studio:
+    """An application state driven by a Qt-free Timeline, for testing views without the window:
+    `studio.state` is what the view is given; `step()`, `edit()`, `predict()` move it the way the
+    window's controller does."""
+
+    def __init__(self, task="regression", init="random", dataset="students-regression", scaling="standard"):
+        from engine import moment
+        from engine.data import load_builtin
+        from engine.spec import NetworkSpec, preset
+        from engine.timeline import Timeline
+        from gui.state import AppState, Setup
+
+        self.moment = moment
+        ds = load_builtin(dataset)
+        base = preset(task)
+        spec = NetworkSpec((ds.n_inputs, *base.sizes[1:-1], ds.n_outputs), base.activations, base.loss)
+        self.timeline = Timeline(spec, ds.X, ds.Y, init=init, scaling=scaling)
+        self.state = AppState()
+        self.state.setup = Setup(task, dataset, ds, spec, scaling=scaling, init=init)
+        self.state.selected = spec.param_names[0]
+        self.idle(self.timeline.training.next_row)
+
+    def idle(self, row):
+        tl = self.timeline
+        self.state.row = row
+        self.state.shown = self.moment.idle(tl.network, tl.X, tl.Y, tl.X_raw, row, self.state.eta)
+
+    def step(self):
+        tl = self.timeline
+        record = tl.row(self.state.eta)
+        self.state.shown = self.moment.after_step(record, tl.X_raw[record.row])
+        return record
+
+    def preview(self, with_update=False):
+        tl = self.timeline
+        record = tl.training.peek()
+        self.state.shown = self.moment.preview(record, tl.X_raw[record.row], with_update=with_update)
+        return record
+
+    def edit(self, name, value):
+        self.timeline.set_parameter(name, value)
+        self.idle(self.state.row)
+
+    def predict(self, x_raw):
+        tl = self.timeline
+        self.state.predict_inputs = tuple(x_raw)
+        self.state.shown = self.moment.prediction(tl.network, tl.scaler, x_raw)
+
+
+@pytest.fixture
+def studio():
+    """A students-regression state at Step 0 (small random start), showing the first row idle."""
+    return Studio()

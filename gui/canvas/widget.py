@@ -29,46 +29,16 @@ from PySide6.QtCore import QEasingCurve, QPointF, QRectF, QSize, Qt, QVariantAni
 from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from engine.notation import chain_path, display_name, fmt, fmt_full, neuron_id
 from engine.spec import NetworkSpec, parse_param_name
 from gui import colors
 from gui.colors import qcolor
-from engine.notation import fmt, fmt_full
 
 PHASES = ("pick", "forward", "loss", "backward", "update")
 PHASE_ALIASES = {"row": "pick"}
 _CANDIDATES = tuple(0.5 + d for k in range(8) for d in ((0.05 * k, -0.05 * k) if k else (0.0,)))  # along an edge  # the lesson files call the first phase "row"
 VALUE_TEMPLATE = "−0.0000000"  # the width reserved for a number in a label (fmt: 6 significant digits)
 CIRCLE_TEMPLATE = "−0.000000"
-
-
-def neuron_id(layer: int, j: int) -> str:
-    """Internal id of neuron j (1-based) of layer (1-based): 'O11'; inputs are 'x1'."""
-    return f"O{layer}{j}"
-
-
-def display_name(spec: NetworkSpec, nid: str) -> str:
-    """'O21' → 'ŷ' for the output layer (ŷ1, ŷ2 with several outputs), else unchanged."""
-    if nid.startswith("O") and int(nid[1]) == spec.n_layers:
-        return "ŷ" if spec.n_outputs == 1 else f"ŷ{nid[2]}"
-    return nid
-
-
-def chain_path(spec: NetworkSpec, name: str) -> tuple[str, ...]:
-    """Parameter and neuron names on every path from `name` to the loss.
-
-    W111 in 2-2-1 → ('W111', 'O11', 'W211', 'O21'). Pure topology: which edges
-    a change of `name` travels along; the numbers are the engine's.
-    """
-    kind, layer, j, i = parse_param_name(name)
-    path = [name, neuron_id(layer, j)]
-    sizes = spec.sizes
-    for lay in range(layer + 1, spec.n_layers + 1):
-        sources = [j] if lay == layer + 1 else range(1, sizes[lay - 1] + 1)
-        for m in range(1, sizes[lay] + 1):
-            for s in sources:
-                path.append(f"W{lay}{s}{m}")
-            path.append(neuron_id(lay, m))
-    return tuple(dict.fromkeys(path))
 
 
 def _layer_of(name: str) -> int:

@@ -1,0 +1,110 @@
+"""The application state: one object that every control writes and every view renders.
+
+Qt-free (an import-linter contract keeps it so), evented with psygnal as napari's
+models are: setting a field emits that field's event with the new value, and only
+when the value changed, so a view connects to exactly what it draws
+(`state.events.shown.connect(view.render)`).
+
+    setup     what is learned and how training starts: task, table, network, input
+              scaling, initialisation, seed, row order. Changing it starts a new run.
+    eta, epochs, speed                       how the run proceeds (take effect at once)
+    selected  the parameter selected everywhere (canvas, inspector, derivation, …)
+    row       the table row an idle moment explains
+    phase     the step-through phase, e.g. ("forward", 1), or None
+    predict_inputs   a new row typed by the user (table units), or None
+    cursor    the training step the Timeline shows (rows trained up to that moment)
+    history   the run's record: losses, epoch means, per-row results (a Snapshot)
+    shown     the one coherent moment every number on screen belongs to (engine.moment)
+    precision significant digits of every number shown (4–8)
+    lesson_step  the guided lesson's current step (None outside the lesson)
+
+The controller keeps `shown` and `history` in step with the trainer; views never
+compute them and never read another widget.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar
+
+from psygnal import SignalGroupDescriptor
+
+from engine.data import Dataset
+from engine.init import DEFAULT_SCHEME
+from engine.moment import Moment
+from engine.notation import PRECISIONS, SIGNIFICANT
+from engine.spec import NetworkSpec
+
+TASKS = ("regression", "classification")
+SCALINGS = ("standard", "none")
+DEFAULT_ETA = 0.1
+DEFAULT_EPOCHS = 100
+MAX_EPOCHS = 100_000
+DEFAULT_SPEED = 50.0  # rows per second
+DEFAULT_DATASET = {"regression": "students-regression", "classification": "students-classification"}
+
+
+@dataclass(frozen=True, eq=False)
+class Setup:
+    """What is learned and how the run starts. Frozen: a change is a new Setup (and a new run)."""
+
+    task: str
+    dataset_key: str  # a built-in table's name, or 'csv:<path>'
+    dataset: Dataset
+    spec: NetworkSpec
+    scaling: str = "standard"
+    init: str = DEFAULT_SCHEME
+    seed: int = 0
+    order: str = "shuffle"
+
+    def but(self, **changes) -> Setup:
+        return replace(self, **changes)
+
+    def same_as(self, other: Setup | None) -> bool:
+        return other is not None and all(
+            getattr(self, name) is getattr(other, name) or getattr(self, name) == getattr(other, name)
+            for name in ("task", "dataset_key", "scaling", "init", "seed", "order")
+        ) and self.dataset is other.dataset and self.spec == other.spec
+
+
+@dataclass(eq=False)
+class AppState:
+    __hash__ = object.__hash__  # the state is one object: identity, not value
+
+    setup: Setup | None = None
+    eta: float = DEFAULT_ETA
+    epochs: int = DEFAULT_EPOCHS
+    speed: float | None = DEFAULT_SPEED  # rows per second; None = as fast as the machine goes
+    selected: str | None = None
+    row: int | None = None
+    phase: tuple[str, int] | None = None
+    predict_inputs: tuple[float, ...] | None = None
+    cursor: int = 0
+    history: Any = None  # gui.trainer.Snapshot: the state is Qt-free, so it is not typed here
+    shown: Moment | None = None
+    precision: int = SIGNIFICANT
+    lesson_step: int | None = None
+    csv_tables: dict = field(default_factory=dict)  # 'csv:<path>' → Dataset opened this session
+
+    events: ClassVar[SignalGroupDescriptor] = SignalGroupDescriptor()
+
+    def __post_init__(self) -> None:
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {list(PRECISIONS)}")
+
+    @property
+    def spec(self) -> NetworkSpec | None:
+        return None if self.setup is None else self.setup.spec
+
+    @property
+    def running(self) -> bool:
+        return self.history is not None and self.history.running
+
+    @property
+    def steps(self) -> int:
+        """Rows trained in the run so far (the Timeline's length)."""
+        return 0 if self.history is None else self.history.steps
+
+    @property
+    def at_live_end(self) -> bool:
+        """The Timeline shows the latest row (not an earlier one being looked at)."""
+        return self.cursor >= self.steps
