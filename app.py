@@ -9,6 +9,7 @@ Qt is imported lazily, so `import app` stays cheap.
 from __future__ import annotations
 
 import sys
+
 from engine.resources import ICON_FILE as ICON
 
 APP_NAME = "Backprop Studio"

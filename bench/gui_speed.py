@@ -123,10 +123,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     import numpy as np
-    from PySide6.QtCore import QEvent, QObject, QTimer, Qt
+    from PySide6.QtCore import QEvent, QObject, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication([])
+    qapp = QApplication.instance() or QApplication([])  # noqa: F841 (kept alive for the run)
     import app as studio
 
     rows = []  # (measure, value, target, ok)
@@ -190,8 +190,8 @@ def main(argv=None) -> int:
         last[0] = now
 
     timer.timeout.connect(tick)
-    window.transport.set_speed(None)
-    window.setup.epochs.setValue(100_000)
+    window.state.speed = None
+    window.state.epochs = 100_000
     # Live and headless alternate in short turns, so both see the same machine (these VMs'
     # speed drifts by 2× within minutes): the ratio compares like with like.
     live_rows = live_time = head_rows = head_time = 0.0
@@ -201,19 +201,20 @@ def main(argv=None) -> int:
         rate, seconds = headless_rows_per_second(args.seconds / TURNS / 2), args.seconds / TURNS / 2
         head_rows += rate * seconds
         head_time += seconds
-        window.toggle_play()
+        window.controller.toggle_play()
         spin(0.3)  # settle
-        steps0, frames0, paints0, t0 = trainer.timeline.steps, window._frames, painted.count, time.perf_counter()
+        pacer = window.controller.pacer
+        steps0, frames0, paints0, t0 = trainer.timeline.steps, pacer.frames, painted.count, time.perf_counter()
         timer.start()
         spin(args.seconds / TURNS)
         timer.stop()
         dt = time.perf_counter() - t0
         live_rows += trainer.timeline.steps - steps0
         live_time += dt
-        frames += window._frames - frames0
+        frames += window.controller.pacer.frames - frames0
         paints += painted.count - paints0
         painted_time += dt
-        window.toggle_play()  # pause
+        window.controller.toggle_play()  # pause
         last[0] = 0.0
     headless = head_rows / head_time
     live_rate = live_rows / live_time
@@ -231,19 +232,19 @@ def main(argv=None) -> int:
     add("  ratio live / headless", f"{ratio:.0%}", "≥ 50 %", ratio >= 0.5)
 
     # ---- 1000 epochs of the 4-row table --------------------------------------------------------
-    window.reset()
-    window.setup.epochs.setValue(1000)
+    window.controller.reset()
+    window.state.epochs = 1000
     done = []
     trainer.trainingFinished.connect(lambda: done.append(time.perf_counter()))
     t0 = time.perf_counter()
-    window.toggle_play()
+    window.controller.toggle_play()
     run_until(lambda: bool(done), poll_ms=1)
     took = done[0] - t0
     assert trainer.timeline.steps == 4000 and trainer.history().shape == (4000,)
     add("1000 epochs × 4 rows, window live (s)", f"{took:.3f}", "< 1", took < 1.0)
 
     # ---- memory over many rows ------------------------------------------------------------------
-    window.reset()
+    window.controller.reset()
     trainer.play(args.rows // trainer.timeline.n_rows + 1)  # more epochs than the spin box offers
     run_until(lambda: trainer.timeline.steps >= 20_000, poll_ms=200, must_run=True)
     base_rows, base_rss = trainer.timeline.steps, rss_bytes()

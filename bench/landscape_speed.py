@@ -83,7 +83,8 @@ def main(argv=None) -> int:
     big_ms = _median_ms(lambda: loss_grid(big_net, Xb, big.Y, "W111", "W311", n=N), max(3, args.repeats // 3))
 
     print(f"python {platform.python_version()}, numpy {np.__version__}, {platform.machine()}")
-    print(f"grid  {N}×{N}, 2-2-1, {len(X)} rows   {grid_ms:8.2f} ms  (median of {args.repeats})  target ≤ {TARGET_MS:.0f} ms")
+    print(f"grid  {N}×{N}, 2-2-1, {len(X)} rows   {grid_ms:8.2f} ms  (median of {args.repeats})"
+          f"  target ≤ {TARGET_MS:.0f} ms")
     print(f"slice {201} points + tangent      {slice_ms:8.2f} ms")
     print(f"loop  plain-Python row_loss        {loop_ms:8.1f} ms  -> the grid is {loop_ms / grid_ms:.0f}× faster")
     print(f"large {N}×{N}, 2-8-8-1, {len(Xb)} rows  {big_ms:8.2f} ms")

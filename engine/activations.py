@@ -7,8 +7,8 @@ named ``out`` with pre-activation ``pre``, for the derivation panel.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -13,15 +13,15 @@ from __future__ import annotations
 import csv
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
 from engine import students
-from engine.scaling import Standardizer
 from engine.resources import DATA_DIR
+from engine.scaling import Standardizer
 from engine.spec import MAX_INPUTS, MAX_OUTPUTS
 
 MAX_ROWS = 10_000  # data rows (header not counted): plenty for per-row SGD you can watch

@@ -12,12 +12,14 @@ what SGD "sees" when it decides which way to move.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from engine.batch import batch_mean_loss
 from engine.network import Network
+from engine.spec import NetworkSpec
 
 GRID_POINTS = 101
 SLICE_POINTS = 201
@@ -51,6 +53,15 @@ def follow_range(current: tuple[float, float] | None, value: float) -> tuple[flo
         if lo + margin <= value <= hi - margin:
             return current
     return default_range(value)
+
+
+def theta_of(spec: NetworkSpec, params: Mapping[str, float]) -> np.ndarray:
+    """The flat parameter vector θ (the network's own layout) of a name -> value mapping such as
+    `Moment.params`."""
+    theta = np.empty(spec.n_params)
+    for name, i in spec.param_index.items():
+        theta[i] = params[name]
+    return theta
 
 
 def _table(network: Network, X, Y) -> tuple[np.ndarray, np.ndarray]:

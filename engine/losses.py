@@ -11,8 +11,8 @@ loss rather than inf, and the derivative stays finite too.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -68,7 +68,7 @@ BCE = Loss(
     needs_binary_targets=True,
 )
 
-LOSSES: dict[str, Loss] = {l.name: l for l in (SE, HALF_SE, BCE)}
+LOSSES: dict[str, Loss] = {loss.name: loss for loss in (SE, HALF_SE, BCE)}
 
 
 def get(name: str) -> Loss:

@@ -43,7 +43,7 @@ class Network:
         self._bind_views()
 
     @classmethod
-    def from_preset(cls, task: str) -> "Network":
+    def from_preset(cls, task: str) -> Network:
         return cls(preset(task))
 
     def _bind_views(self) -> None:

@@ -105,7 +105,7 @@ class StepLayout:
         buf[list(self.ones)] = 1.0
         return buf
 
-    def views(self, buf: np.ndarray) -> "StepViews":
+    def views(self, buf: np.ndarray) -> StepViews:
         return StepViews(self, buf)
 
 

@@ -16,13 +16,13 @@ class Standardizer:
     std: np.ndarray  # (inputs,) population standard deviation
 
     @classmethod
-    def fit(cls, X: np.ndarray) -> "Standardizer":
+    def fit(cls, X: np.ndarray) -> Standardizer:
         X = np.asarray(X, dtype=float)
         std = X.std(axis=0)
         return cls(mean=X.mean(axis=0), std=np.where(std > 0, std, 1.0))
 
     @classmethod
-    def identity(cls, n_inputs: int) -> "Standardizer":
+    def identity(cls, n_inputs: int) -> Standardizer:
         return cls(mean=np.zeros(n_inputs), std=np.ones(n_inputs))
 
     def transform(self, X) -> np.ndarray:

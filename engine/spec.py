@@ -53,7 +53,8 @@ class NetworkSpec:
             if not 1 <= n <= MAX_NEURONS:
                 raise ValueError(f"hidden layers have 1–{MAX_NEURONS} neurons, got {n}")
         if len(self.activations) != len(s) - 1:
-            raise ValueError(f"need {len(s) - 1} activations (one per layer after the inputs), got {len(self.activations)}")
+            raise ValueError(f"need {len(s) - 1} activations (one per layer after the inputs), "
+                             f"got {len(self.activations)}")
         for a in self.activations:
             activations.get(a)
         losses.get(self.loss)

@@ -103,7 +103,7 @@ class Timeline:
         self.losses = GrowingBuffer()
         self.epoch_means = GrowingBuffer(256)
         self.last_record: StepRecord | None = None
-        n, k = self.training.n_rows, spec.n_outputs
+        n = self.training.n_rows
         self.row_loss = np.full(n, np.nan)  # each row's loss when it was last trained
         # ... and that step's record (for its ŷ: records build their array views lazily, so the
         # worker never touches them; the table asks only for the rows it shows).

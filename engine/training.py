@@ -63,7 +63,7 @@ class Checkpoint:
     epoch_losses: tuple[float, ...]
 
 
-class Diverged(RuntimeError):
+class Diverged(RuntimeError):  # noqa: N818 (reads as what happened: "raise Diverged")
     pass
 
 
@@ -124,7 +124,7 @@ class Training:
             self._order = row_order(self.order, self.n_rows, self.seed, self.epoch)
         return record
 
-    def peek(self) -> StepRecord:
+    def peek(self, eta: float | None = None) -> StepRecord:
         """The record the next step() will return, computed on a copy: nothing changes.
 
         Step-through mode shows this row's forward pass, loss and backward pass
@@ -133,7 +133,8 @@ class Training:
         """
         row = int(self._order[self.position])
         probe = Network(self.network.spec, self.network.theta)
-        return probe.step(self.X[row], self.Y[row], self.eta, epoch=self.epoch, row=row, step=self.steps)
+        eta = self.eta if eta is None else float(eta)  # the η the next step will be given
+        return probe.step(self.X[row], self.Y[row], eta, epoch=self.epoch, row=row, step=self.steps)
 
     def run_epochs(self, epochs: int) -> list[StepRecord]:
         """Train whole epochs (or until divergence); returns the last epoch's records."""

@@ -55,6 +55,7 @@ from engine.training import Training
 YIELD_EVERY = 0.001  # seconds of training between GIL yields
 SWITCH_INTERVAL = 0.0005  # seconds; CPython's default 5 ms lets a busy thread starve the GUI
 HOLD_MAX = 0.1  # seconds the worker waits for a frame to be painted, at most
+PACE_SLACK = 0.25  # seconds a paced run may fall behind before its schedule restarts
 STOP_TIMEOUT = 2.0  # seconds the GUI waits for the worker to stop (it takes one row)
 
 
@@ -67,7 +68,7 @@ def _read_only(a: np.ndarray) -> np.ndarray:
     return a
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Snapshot:
     """The latest state, as the GUI paints it. Arrays are read-only views; do not keep them."""
 
@@ -97,12 +98,13 @@ class Trainer(QObject):
 
     Signals: rowUpdated(StepRecord) after every row (from the worker thread; connect
     nothing slow to it), trainingFinished() when a run ends (epochs done, stopped,
-    diverged), configured() after configure()/reset()/rewind/edits (GUI thread).
+    diverged), changed() after every command that changed the run while it was idle (configure,
+    reset, rewind, edits, step, train_rows, restore, adopt; GUI thread).
     """
 
     rowUpdated = Signal(object)
     trainingFinished = Signal()
-    configured = Signal()
+    changed = Signal()
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -155,7 +157,7 @@ class Trainer(QObject):
         self.timeline = timeline
         self._run_start_epochs = None
         self._publish()
-        self.configured.emit()
+        self.changed.emit()
 
     def reset(self) -> None:
         """Back to the same initial parameters (same seed), history cleared."""
@@ -165,7 +167,39 @@ class Trainer(QObject):
         self.timeline.reset()
         self._run_start_epochs = None
         self._publish()
-        self.configured.emit()
+        self.changed.emit()
+
+    def adopt(self, timeline: Timeline) -> None:
+        """Carry on with an existing run (e.g. the user's work kept aside during the lesson)."""
+        self.pause()
+        self.timeline = timeline
+        self._eta = timeline.training.eta
+        self._run_start_epochs = None
+        self._publish()
+        self.changed.emit()
+
+    def restore(self, memento) -> None:
+        """Put the run back as a Timeline.memento() saw it (undo)."""
+        self.pause()
+        if self.timeline is None:
+            return
+        self.timeline.restore(memento)
+        self._run_start_epochs = None
+        self._publish()
+        self.changed.emit()
+
+    def train_rows(self, n: int) -> StepRecord | None:
+        """Train `n` rows now, in this thread (the lesson's set-up steps); the last record."""
+        self.pause()
+        record = None
+        for _ in range(max(0, int(n))):
+            record = self.timeline.row(self._eta)
+            self._rows_done += 1
+            if record.diverged:
+                break
+        self._publish()
+        self.changed.emit()
+        return record
 
     @property
     def spec(self) -> NetworkSpec | None:
@@ -243,6 +277,7 @@ class Trainer(QObject):
         self._rows_done += 1
         self._publish()
         self.rowUpdated.emit(record)
+        self.changed.emit()
         return record
 
     def pause(self) -> None:
@@ -269,7 +304,7 @@ class Trainer(QObject):
         if self._run_start_epochs is not None and self.timeline.steps < self._run_start_epochs * self.timeline.n_rows:
             self._run_start_epochs = None
         self._publish()
-        self.configured.emit()
+        self.changed.emit()
         return record
 
     def step_back(self) -> StepRecord | None:
@@ -286,7 +321,7 @@ class Trainer(QObject):
             return
         self.timeline.set_parameter(name, value)
         self._publish()
-        self.configured.emit()
+        self.changed.emit()
 
     def hold(self) -> None:
         """Let the GUI thread paint a frame without competing for the GIL: the worker stops
@@ -416,7 +451,7 @@ class Trainer(QObject):
         losses, means = tl.losses, tl.epoch_means
         perf = time.perf_counter
         yield_at = perf() + YIELD_EVERY
-        last_start = -math.inf
+        due, paced_rate = -math.inf, None
         go = self._go
         while True:
             if not go.is_set() and not go.wait(HOLD_MAX):  # the GUI is painting a frame
@@ -428,12 +463,19 @@ class Trainer(QObject):
                 return True
             rate = self._speed
             if rate is not None:
-                wait = last_start + 1.0 / rate - perf()
+                # Rows are due on a fixed schedule (due, due + 1/rate, ...), not 1/rate after the
+                # previous row started: waking late then shortens the next wait, so the average
+                # rate is the one asked for. After a long stall (or a speed change) the schedule
+                # starts again from now instead of rushing to catch up.
+                now = perf()
+                if rate != paced_rate or now - due > PACE_SLACK:
+                    paced_rate, due = rate, now
+                wait = due - now
                 if wait > 0:
                     self._poke.wait(min(wait, 0.25))
                     self._poke.clear()
                     continue  # re-check stop, speed and target
-                last_start = perf()
+                due += 1.0 / rate
             record = tl.row(self._eta)
             self._rows_done += 1
             # Publish: one tuple, one atomic assignment; the GUI builds its snapshot from it.

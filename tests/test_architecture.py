@@ -1,13 +1,15 @@
-"""engine/ never imports Qt, directly or through anything it imports.
+"""The layers stay apart: the engine runs with no GUI toolkit, the state is Qt-free.
 
-The engine must run (and be tested, and be scripted through `python -m engine`)
-with no GUI toolkit at all. Every module under engine/ is found with pkgutil,
-so a module added later is covered without touching this file.
+The import rules are import-linter contracts in pyproject.toml ([tool.importlinter]):
+engine/ imports no PySide6, shiboken6, pyqtgraph or superqt and nothing of gui/ or app.py;
+gui/ imports nothing of app.py; gui/state.py imports no Qt. `lint-imports` follows every
+import, direct or through another module. On top of that static check, a fresh interpreter
+imports the whole engine (every module, found with pkgutil) and no Qt module may come along.
 """
-import ast
 import json
 import os
 import pkgutil
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,9 +18,51 @@ import engine
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE_DIR = Path(engine.__file__).resolve().parent
-QT_PACKAGES = ("PySide6", "PySide2", "PyQt6", "PyQt5", "shiboken6", "shiboken2", "pyqtgraph", "qtpy")
+QT_PACKAGES = ("PySide6", "PySide2", "PyQt6", "PyQt5", "shiboken6", "shiboken2", "pyqtgraph", "qtpy", "superqt")
+CONTRACTS = ("The engine imports no GUI toolkit", "The engine imports nothing of the gui or the app",
+             "The gui imports nothing of the app launcher", "The application state is Qt-free")
 
 
+# ---- the import contracts ---------------------------------------------------------------------------
+def lint_imports(project: Path) -> subprocess.CompletedProcess:
+    command = Path(sys.executable).parent / "lint-imports"
+    assert command.exists(), "lint-imports is missing: install the test extra (pip install -e '.[test]')"
+    env = dict(os.environ, PYTHONPATH=str(project))
+    return subprocess.run([str(command), "--no-cache", "--no-logo"], cwd=project, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_every_import_contract_is_kept():
+    done = lint_imports(ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for name in CONTRACTS:
+        assert f"{name} KEPT" in done.stdout
+    assert f"Contracts: {len(CONTRACTS)} kept, 0 broken." in done.stdout
+
+
+def test_the_contracts_catch_a_forbidden_import(tmp_path):
+    # Guards the test above against passing vacuously: a copy of the tree with four bad imports.
+    for name in ("engine", "gui"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("app.py", "pyproject.toml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    with open(tmp_path / "engine" / "spec.py", "a", encoding="utf-8") as f:
+        f.write("\nimport pyqtgraph  # noqa\n")
+    with open(tmp_path / "engine" / "data.py", "a", encoding="utf-8") as f:
+        f.write("\nimport app  # noqa\n")
+    with open(tmp_path / "gui" / "colors.py", "a", encoding="utf-8") as f:
+        f.write("\nimport app  # noqa\n")
+    with open(tmp_path / "gui" / "state.py", "a", encoding="utf-8") as f:
+        f.write("\nfrom PySide6.QtCore import QObject  # noqa\n")
+    done = lint_imports(tmp_path)
+    assert done.returncode != 0
+    for name in CONTRACTS:
+        assert f"{name} BROKEN" in done.stdout
+    assert "engine.spec -> pyqtgraph" in done.stdout and "engine.data -> app" in done.stdout
+    assert "gui.colors -> app" in done.stdout and "gui.state -> PySide6" in done.stdout
+
+
+# ---- behaviour: importing the whole engine loads no Qt -------------------------------------------
 def engine_modules() -> list[str]:
     names = ["engine"]
     for info in pkgutil.walk_packages([str(ENGINE_DIR)], prefix="engine."):
@@ -43,7 +87,8 @@ def qt_modules_loaded_by(imports: list[str]) -> list[str]:
 
 def test_every_engine_module_is_found():
     modules = engine_modules()
-    for expected in ("engine.network", "engine.record", "engine.training", "engine.chain", "engine.spec"):
+    for expected in ("engine.network", "engine.record", "engine.training", "engine.chain", "engine.spec",
+                     "engine.moment", "engine.timeline", "engine.notation", "engine.lesson"):
         assert expected in modules
     assert len(modules) == len(set(modules))
 
@@ -52,34 +97,11 @@ def test_importing_the_whole_engine_loads_no_qt():
     assert qt_modules_loaded_by(engine_modules()) == []
 
 
+def test_importing_the_application_state_loads_no_qt():
+    assert qt_modules_loaded_by(["gui.state"]) == []
+
+
 def test_the_probe_does_see_qt_when_it_is_imported():
-    # Guards the test above against passing vacuously.
+    # Guards the two tests above against passing vacuously.
     loaded = qt_modules_loaded_by(["engine.network", "PySide6.QtCore"])
     assert "PySide6.QtCore" in loaded
-
-
-def qt_imports_in(path: Path) -> list[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names = [node.module]
-        else:
-            continue
-        found += [f"{path.name}:{node.lineno} imports {n}" for n in names if n.split(".")[0] in QT_PACKAGES]
-    return found
-
-
-def test_no_engine_source_file_imports_qt():
-    files = sorted(ENGINE_DIR.rglob("*.py"))
-    assert files, "no engine sources found"
-    offenders = [hit for path in files for hit in qt_imports_in(path)]
-    assert offenders == []
-
-
-def test_the_source_scan_recognises_a_qt_import(tmp_path):
-    sample = tmp_path / "sample.py"
-    sample.write_text("import os\nif True:\n    from PySide6.QtCore import Signal\nimport pyqtgraph as pg\n")
-    assert sorted(qt_imports_in(sample)) == ["sample.py:3 imports PySide6.QtCore", "sample.py:4 imports pyqtgraph"]

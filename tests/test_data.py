@@ -9,7 +9,14 @@ import pytest
 
 from engine import data, students
 from engine.data import (
-    BUILTINS, MAX_ROWS, CsvError, Dataset, check_binary_targets, load_builtin, load_csv, parse_csv_text,
+    BUILTINS,
+    MAX_ROWS,
+    CsvError,
+    Dataset,
+    check_binary_targets,
+    load_builtin,
+    load_csv,
+    parse_csv_text,
     resolve_data,
 )
 

@@ -9,6 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 QT_WARNINGS = ("QThread", "Destroyed while", "QObject", "QBasicTimer", "QWidget", "Warning", "warning",
                "Traceback", "Fatal", "Abort", "propagateSizeHints")
@@ -38,9 +40,9 @@ def test_closing_the_window_mid_training_exits_cleanly_within_a_second():
         def start():  # the launcher's window, training flat out
             window = qapp._backprop_window
             seen["thread"] = window.trainer._thread
-            window.transport.set_speed(None)
-            window.setup.epochs.setValue(100000)
-            window.toggle_play()
+            window.state.speed = None
+            window.state.epochs = 100000
+            window.controller.toggle_play()
             QTimer.singleShot(10, lambda: close_when_busy(window))
 
         def close_when_busy(window):
@@ -73,9 +75,9 @@ def test_quitting_the_application_mid_training_stops_the_thread():
         def start():
             window = qapp._backprop_window
             seen["thread"] = window.trainer._thread
-            window.transport.set_speed(None)
-            window.setup.epochs.setValue(100000)
-            window.toggle_play()
+            window.state.speed = None
+            window.state.epochs = 100000
+            window.controller.toggle_play()
             QTimer.singleShot(300, qapp.quit)  # Ctrl+Q or the desktop session ending
 
         QTimer.singleShot(0, start)
@@ -86,6 +88,7 @@ def test_quitting_the_application_mid_training_stops_the_thread():
     assert proc.stdout.split() == ["alive", "False", "code", "0"], proc.stdout
 
 
+@pytest.mark.slow
 def test_stress_ten_thousand_signals_and_a_thousand_frames():
     proc = run("""
         import numpy as np
@@ -98,13 +101,12 @@ def test_stress_ten_thousand_signals_and_a_thousand_frames():
         trainer = window.trainer
         received = []
         trainer.rowUpdated.connect(lambda record: received.append(record.step))  # queued: 10 000 events
-        window.transport.set_speed(None)
-        window.setup.epochs.setValue(2500)  # 2500 epochs x 4 rows = 10 000 rows
+        window.state.speed = None
+        window.state.epochs = 2500  # 2500 epochs x 4 rows = 10 000 rows
         frames = 0
 
         def paint():
             global frames
-            window.refresh(force=True)
             window.repaint()  # a real, synchronous paint of the whole window
             frames += 1
             if frames < 1000 or trainer.running or len(received) < 10000:
@@ -112,13 +114,12 @@ def test_stress_ten_thousand_signals_and_a_thousand_frames():
             else:
                 qapp.quit()
 
-        window.toggle_play()
+        window.controller.toggle_play()
         QTimer.singleShot(0, paint)
         qapp.exec()
         history = trainer.history()
         assert received == list(range(10000)), (len(received), received[:3])
         assert history.shape == (10000,) and np.all(np.isfinite(history))
-        window.refresh(force=True)  # what the finished run's own refresh shows
         x, y = window.plot.rows_curve.getOriginalDataset()
         assert len(y) == 10000 and np.array_equal(y, history)
         print("ok", frames, len(received), flush=True)

@@ -12,10 +12,10 @@ from PySide6.QtWidgets import QAbstractButton, QSlider, QWidget
 from engine.data import load_builtin
 from engine.init import DEFAULT_SCHEME, initialise
 from engine.network import Network
+from engine.notation import fmt, parse
 from engine.scaling import Standardizer
 from engine.spec import preset
 from engine.training import Training
-from engine.notation import fmt, parse
 
 
 def click(qtbot, window, name):
@@ -33,55 +33,63 @@ def headless(rows):
 
 def test_step_through_walks_the_phases_then_trains_exactly_that_row(qtbot, window):
     expected = headless(1)[0]
-    canvas = window.views["networkCanvas"]
     phases = []
-    window.teaching.stepper.phaseChanged.connect(lambda p, k: phases.append((p, k)))
+    window.state.events.phase.connect(phases.append)
     for _ in range(6):  # pick, forward 1, forward 2, loss, backward, update
         click(qtbot, window, "phaseNextButton")
     names = [p for p, _ in phases]
     assert names[:6] == ["pick", "forward", "forward", "loss", "backward", "update"]
-    assert canvas.phase() == "update"
-    # Before the update nothing has been trained, yet the views explain that exact row.
-    assert window.trainer.timeline.steps == 0
-    assert window.preview.row == expected.row and window.preview.loss == expected.loss
+    # Before the update nothing has been trained, yet every view explains that exact row.
+    shown = window.state.shown
+    assert window.trainer.timeline.steps == 0 and shown.kind == "preview"
+    assert shown.row == expected.row and shown.record.loss == expected.loss
+    assert window.canvas.shown_values()["params_after"] == dict(expected.params_after)
     panel = window.view("derivationPanel")
     assert fmt(expected.grads[window.selected_parameter]) in panel.toPlainText()
     click(qtbot, window, "phaseNextButton")  # past 'update': the row is trained for real
     assert window.trainer.timeline.steps == 1
     assert np.array_equal(window.trainer.network.theta, expected.theta_after)
-    assert window.teaching.stepper.phase == ("pick", 0)
+    assert window.state.phase == ("pick", 0)
 
 
 def test_previous_phase_before_pick_goes_back_one_row(qtbot, window):
-    window.step()
-    window.step()
+    window.controller.step()
+    window.controller.step()
     click(qtbot, window, "phaseNextButton")  # enter step-through at 'pick'
-    assert window.teaching.stepper.phase == ("pick", 0)
+    assert window.state.phase == ("pick", 0)
     click(qtbot, window, "phasePrevButton")  # already at pick: back one row, shown at 'update'
     assert window.trainer.timeline.steps == 1
-    assert window.teaching.stepper.phase[0] == "update"
+    assert window.state.phase[0] == "update"
     assert np.array_equal(window.trainer.network.theta, headless(1)[0].theta_after)
 
 
-def test_history_slider_rewinds_bit_exactly_and_training_continues_from_there(qtbot, window):
+def test_history_slider_looks_back_bit_exactly_and_training_continues_from_there(qtbot, window):
     records = headless(12)
     for _ in range(12):
-        window.step()
-    window.teaching.poll()
+        click(qtbot, window, "stepButton")
     slider = window.findChild(QSlider, "historySlider")
     assert slider.maximum() == 12
+    slider.setValue(5)  # looking back keeps every row
+    assert window.trainer.timeline.steps == 12
+    assert np.array_equal(window.state.shown.record.theta_after, records[4].theta_after)
+    slider.setValue(9)  # ... and forward again
+    assert np.array_equal(window.state.shown.record.theta_after, records[8].theta_after)
     slider.setValue(5)
-    assert window.trainer.timeline.steps == 5
-    assert np.array_equal(window.trainer.network.theta, records[4].theta_after)
-    window.step()  # continue: the same sixth row as the uninterrupted run
+    click(qtbot, window, "stepButton")  # continue from row 5: the same sixth row as the uninterrupted run
+    assert window.trainer.timeline.steps == 6
     assert np.array_equal(window.trainer.network.theta, records[5].theta_after)
     click(qtbot, window, "stepBackButton")
     assert np.array_equal(window.trainer.network.theta, records[4].theta_after)
+    window.actions["undo"].trigger()  # undo the step back
+    window.actions["undo"].trigger()  # undo the cut: all twelve rows are back
+    assert window.trainer.timeline.steps == 12
+    assert np.array_equal(window.trainer.network.theta, records[11].theta_after)
 
 
 def test_lesson_walks_every_step_forward_and_back(qtbot, window):
     lesson = window.findChild(QWidget, "lessonPanel")
     assert len(lesson.steps) >= 8
+    click(qtbot, window, "lessonStartButton")
     for _ in range(len(lesson.steps) - 1):
         click(qtbot, window, "lessonNextButton")
     assert lesson.current_index == len(lesson.steps) - 1
@@ -96,7 +104,7 @@ def test_lesson_walks_every_step_forward_and_back(qtbot, window):
 
 def test_predict_shows_the_engines_forward_pass(qtbot, window):
     tl = window.trainer.timeline
-    panel = window.teaching.predict
+    panel = window.predict
     panel.set_values([7.5, 9.0])
     click(qtbot, window, "predictButton")
     z = tl.scaler.transform(np.array([7.5, 9.0]))
@@ -105,16 +113,15 @@ def test_predict_shows_the_engines_forward_pass(qtbot, window):
 
 
 def test_editing_a_weight_updates_the_numbers_shown(qtbot, window):
-    edit = window.teaching.edit
-    edit.select_parameter("W211")
-    edit.value.setValue(0.75)
+    window.state.selected = "W211"
+    window.edit.value.setValue(0.75)
+    window.edit.value.editingFinished.emit()
     assert window.trainer.network["W211"] == 0.75
-    # The views now explain the next row at the edited value.
-    preview = window.preview
-    assert preview.params_before["W211"] == 0.75
+    # Every view now explains the shown row at the edited value, with no update left over.
+    shown = window.state.shown
+    assert shown.kind == "idle" and shown.params["W211"] == 0.75 and shown.params_after is None
     net = Network(preset("regression"), window.trainer.network.theta)
-    assert preview.loss == pytest.approx(net.row_loss(preview.x, preview.y), rel=1e-12)
-    inspector = window.findChild(QWidget, "paramInspector")
-    model = inspector.model()
-    row = list(preset("regression").param_names).index("W211")
-    assert model.index(row, 1).data() == fmt(0.75)
+    assert shown.record.loss == pytest.approx(net.row_loss(shown.x, shown.y), rel=1e-12)
+    inspector = window.views["paramInspector"]
+    assert inspector.row_text("W211")[1] == fmt(0.75)
+    assert "update" not in " ".join(inspector.header_text())

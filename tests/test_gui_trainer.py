@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+from engine import timeline as timeline_mod
 from engine.data import load_builtin
 from engine.init import DEFAULT_SCHEME, initialise
 from engine.network import Network
 from engine.scaling import Standardizer
 from engine.spec import preset
-from engine.training import Training
-from engine import timeline as timeline_mod
 from engine.timeline import GrowingBuffer, Timeline
+from engine.training import Training
 from gui.trainer import Trainer
 
 

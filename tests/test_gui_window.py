@@ -6,22 +6,30 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox, QDoubleSpinBox, QFileDialog, QMainWindow,
-    QMessageBox, QScrollBar, QSpinBox, QWidget,
+    QAbstractButton,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QScrollBar,
+    QSpinBox,
+    QWidget,
 )
 
 from engine.data import load_builtin
 from engine.init import DEFAULT_SCHEME, initialise
 from engine.network import Network
+from engine.notation import fmt, fmt_full
 from engine.scaling import Standardizer
 from engine.spec import preset
 from engine.training import Training
 from gui.actions import ACTIONS
 from gui.panels.controls import SPEEDS
-from engine.notation import fmt, fmt_full
 
 
 def child(window, cls, name):
@@ -98,7 +106,6 @@ def test_step_shows_exactly_the_engines_numbers(qtbot, window):
     assert record.row == expected.row and record.loss == expected.loss
     assert np.array_equal(record.theta_after, expected.theta_after)
     assert np.array_equal(record.gradient, expected.gradient)
-    window.refresh(force=True)
     # The data table: the trained row highlighted, its prediction and loss beside it.
     row = table_row(window, expected.row)
     assert row["#"] == f"▶ {expected.row + 1}"
@@ -113,8 +120,8 @@ def test_step_shows_exactly_the_engines_numbers(qtbot, window):
         for name in expected.spec.param_names:
             cells = inspector.row_text(name)
             assert cells[0] == name
-            assert cells[1:4] == [fmt(expected.params_after[name]), fmt(expected.grads[name]),
-                                  fmt(expected.updates[name])]
+            assert cells[1:4] == [f"{fmt(expected.params_before[name])} → {fmt(expected.params_after[name])}",
+                                  fmt(expected.grads[name]), fmt(expected.updates[name])]
     # The canvas: each parameter's tooltip carries the engine's full-precision numbers.
     canvas = window.views.get("networkCanvas")
     if canvas is not None and hasattr(canvas, "tooltip_for"):
@@ -132,7 +139,6 @@ def test_play_runs_the_epochs_and_the_plot_holds_every_row(qtbot, window):
     tr, records = engine_run(rows=240)
     history = window.trainer.history()
     assert np.array_equal(history, [r.loss for r in records])
-    window.refresh(force=True)
     x, y = window.plot.rows_curve.getOriginalDataset()
     assert len(y) == 240 and np.array_equal(y, history)
     assert np.array_equal(x, np.arange(1, 241))
@@ -162,7 +168,6 @@ def test_pause_resume_and_reset(qtbot, window):
     assert not trainer.running
     assert np.array_equal(trainer.network.theta, initial)
     assert trainer.history().shape == (0,)
-    window.refresh(force=True)
     assert len(window.plot.rows_curve.getOriginalDataset()[1] or []) == 0
     assert "not started" in child(window, QWidget, "statusEpoch").text()
     # Same seed, same run: the first rows after a reset repeat the first rows before it.
@@ -205,7 +210,6 @@ def test_divergence_banner_at_eta_1_on_raw_inputs(qtbot, window):
     set_fastest(window)
     with qtbot.waitSignal(window.trainer.trainingFinished, timeout=10_000):
         click(qtbot, window, "playButton")
-    window.refresh(force=True)
     banner = child(window, QWidget, "divergenceBanner")
     assert banner.isVisible()
     record = window.trainer.snapshot().diverged
@@ -220,7 +224,6 @@ def test_divergence_banner_at_eta_1_on_raw_inputs(qtbot, window):
     click(qtbot, window, "resetButton")
     assert not banner.isVisible()
     click(qtbot, window, "stepButton")
-    window.refresh(force=True)
     assert not banner.isVisible() and window.trainer.snapshot().diverged is None
 
 
@@ -234,7 +237,6 @@ def test_classification_task(qtbot, window):
         click(qtbot, window, "stepButton")
     _, (expected,) = engine_run("classification", rows=1)
     assert blocker.args[0].loss == expected.loss
-    window.refresh(force=True)
     assert table_row(window, expected.row)["loss"] == fmt(expected.loss)
     set_fastest(window)
     child(window, QSpinBox, "epochsInput").setValue(25)
@@ -305,14 +307,12 @@ def test_speed_slider_goes_from_one_row_a_second_to_max(window):
 def test_log_scale_and_fit(qtbot, window):
     for _ in range(8):
         window.trainer.step()
-    window.refresh(force=True)
     check = child(window, QAbstractButton, "logScaleCheck")
     check.setChecked(True)
     assert window.plot.log and window.actions["log_scale"].isChecked()
     (x0, x1), (y0, y1) = window.plot.ranges()
     assert y0 < y1 and float(y0).is_integer() and float(y1).is_integer()  # whole decades
     window.plot.getViewBox().setRange(xRange=(2, 3))
-    window.plot._stop_following()
     click(qtbot, window, "plotFitButton")
     assert window.plot.ranges()[0] == (0.0, 10.0)
     check.setChecked(False)
@@ -322,17 +322,17 @@ def test_log_scale_and_fit(qtbot, window):
 def test_presentation_mode_makes_everything_bigger(qtbot, window):
     base = window.font().pointSize()
     window.actions["presentation"].trigger()
-    assert window.presentation and window.font().pointSize() > base
+    assert window.presentation.on and window.font().pointSize() > base
     assert child(window, QAbstractButton, "presentationButton").isChecked()
     qtbot.keyClick(window, Qt.Key_Escape)
-    assert not window.presentation and window.font().pointSize() == base
+    assert not window.presentation.on and window.font().pointSize() == base
 
 
 def test_every_action_runs(qtbot, window, monkeypatch):
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: ("", "")))
     set_fastest(window)
     child(window, QSpinBox, "epochsInput").setValue(3)
-    assert set(window.actions) == set(ACTIONS)
+    assert set(ACTIONS) <= set(window.actions)
     for name, action in window.actions.items():
         if name == "quit":
             continue
@@ -341,8 +341,7 @@ def test_every_action_runs(qtbot, window, monkeypatch):
             qtbot.waitUntil(lambda: not window.trainer.running, timeout=10_000)
         if action.isCheckable():
             action.trigger()  # and back
-        window.refresh(force=True)
-    assert window.trainer.timeline is not None
+        assert window.trainer.timeline is not None
     window.actions["quit"].trigger()
     assert not window.isVisible()
 

@@ -1,10 +1,12 @@
-"""engine.landscape: the grid and slice agree with the engine's own loss and backprop gradient."""
+"""engine.landscape: the grid and slice agree with the engine's own loss and backprop gradient.
+engine.contours: the contour lines and colour key the heat maps draw."""
 import numpy as np
 import pytest
 
+from engine.contours import contour_levels, contour_segments, contour_xy, decade_ticks, log_colour_values
 from engine.data import load_builtin
 from engine.init import DEFAULT_SCHEME, initialise
-from engine.landscape import default_range, follow_range, loss_grid, loss_slice, mean_gradient
+from engine.landscape import default_range, follow_range, loss_grid, loss_slice, mean_gradient, theta_of
 from engine.network import Network
 from engine.scaling import Standardizer
 from engine.spec import NetworkSpec, preset
@@ -115,3 +117,58 @@ def test_bad_requests_say_what_is_wrong():
         loss_grid(net, X, Y, "W111", "W111")
     with pytest.raises(KeyError, match="W999"):
         loss_slice(net, X, Y, "W999")
+
+
+def test_an_overflowing_grid_is_drawn_without_warnings():
+    net, X, Y = _problem()
+    net.set_theta(np.full(net.spec.n_params, 1e200))
+    grid = loss_grid(net, X, Y, "W211", "b21", n=11)  # warnings are errors in this suite
+    z = log_colour_values(grid.loss)
+    assert np.all(np.isfinite(z))
+
+
+def test_theta_of_reads_named_parameters_in_spec_order():
+    net, _X, _Y = _problem()
+    np.testing.assert_array_equal(theta_of(net.spec, net.parameters()), net.theta)
+
+
+# ---- contours ------------------------------------------------------------------------------------
+def test_contours_lie_on_their_level():
+    v = np.linspace(-2.0, 2.0, 41)
+    X, Y = np.meshgrid(v, v, indexing="ij")
+    plane = X + 2 * Y  # linear: the interpolated crossings are exact
+    x, y = contour_xy(plane, [0.5, 1.5], v, v)
+    assert x.size and x.size % 2 == 0  # pairs of endpoints
+    on = np.minimum(np.abs(x + 2 * y - 0.5), np.abs(x + 2 * y - 1.5))
+    assert on.max() < 1e-12
+    x, y = contour_xy(X ** 2 + Y ** 2, [1.0], v, v)  # a circle, to grid accuracy
+    assert np.abs(np.hypot(x, y) - 1.0).max() < 5e-3
+    assert contour_segments(plane, 99.0).shape == (0, 2)
+    assert contour_xy(plane, [], v, v)[0].shape == (0,)
+
+
+def test_a_saddle_cell_is_split_by_its_centre_value():
+    saddle = np.array([[0.0, 1.0], [1.0, 0.0]])  # [i, j]: low corners at (0, 0) and (1, 1)
+    segs = contour_segments(saddle, 0.5).reshape(-1, 2, 2)
+    assert len(segs) == 2  # centre 0.5 is not below: the two low corners are cut off
+    assert {tuple(map(tuple, seg)) for seg in segs} == {((0.5, 0.0), (0.0, 0.5)), ((0.5, 1.0), (1.0, 0.5))}
+    segs = contour_segments(saddle, 0.6).reshape(-1, 2, 2)  # centre below: the high corners are cut off
+    found = {frozenset(map(tuple, np.round(seg, 12))) for seg in segs}
+    assert found == {frozenset({(0.6, 0.0), (1.0, 0.4)}), frozenset({(0.0, 0.6), (0.4, 1.0)})}
+
+
+def test_contour_levels_lie_strictly_inside():
+    np.testing.assert_allclose(contour_levels(0.0, 8.0, 3), [2.0, 4.0, 6.0])
+
+
+def test_log_colour_values_give_overflow_the_top_and_zero_the_bottom():
+    loss = np.array([[0.0, 1e-3], [10.0, np.inf]])
+    z = log_colour_values(loss)
+    np.testing.assert_allclose(z, [[-3.0, -3.0], [1.0, 1.0]])
+    assert np.all(log_colour_values(np.full((2, 2), np.nan)) == 0)
+
+
+def test_decade_ticks_label_whole_powers_of_ten():
+    assert decade_ticks(-2.3, 1.2) == [(-2.0, "0.01"), (-1.0, "0.1"), (0.0, "1"), (1.0, "10")]
+    assert [v for v, _ in decade_ticks(-20, 20)] == [-20.0, -13.0, -6.0, 1.0, 8.0, 15.0]  # at most 6
+    assert [text for _, text in decade_ticks(0.0, 0.5)] == ["1", "1.78", "3.16"]  # less than a decade

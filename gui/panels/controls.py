@@ -1,8 +1,10 @@
 """The controls: what to train (setup panel) and how to run it (transport bar).
 
-Widgets only: they hold values and emit Qt signals; the main window turns
-those into calls on the trainer. Every interactive widget has an objectName
-(tests and the guided lesson find them by it).
+They write to the application state (η, epochs, speed) or ask for a new set-up
+(`setupRequested`, which the window hands to the controller: it may refuse a table),
+and they show the state: a lesson step or a reopened session that changes the
+set-up moves these controls too. Every interactive widget has an objectName (tests
+and the guided lesson find them by it).
 """
 from __future__ import annotations
 
@@ -11,24 +13,32 @@ import math
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
-    QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
-    QSlider, QSpinBox, QStyle, QVBoxLayout, QWidget,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QSpinBox,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
 )
 
-from engine.init import DEFAULT_SCHEME
-from engine.training import ORDERS
+from engine.data import BUILTINS
 from engine.notation import fmt, parse
+from engine.training import ORDERS
+from gui.state import DEFAULT_SPEED, MAX_EPOCHS, TASKS, AppState, Setup
+from gui.widgets.state_view import subscribe
 
 ETA_PRESETS = (0.01, 0.1, 1.0)
-DEFAULT_ETA = 0.1
-DEFAULT_EPOCHS = 100
-MAX_EPOCHS = 100_000
 # Speed slider stops, rows per second; None = as fast as the machine goes.
 SPEEDS: tuple[float | None, ...] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, None)
-DEFAULT_SPEED = 50
-TASKS = ("regression", "classification")
 INITS = (("random", "random, small"), ("tutorial", "w = 1, b = 0"))
-SCALINGS = (("standard", "standardised"), ("none", "none (raw)"))
+SCALING_LABELS = (("standard", "standardised"), ("none", "none (raw)"))
 ORDER_LABELS = {"shuffle": "shuffled", "random": "random draws", "sequential": "table order"}
 
 
@@ -85,16 +95,13 @@ def _combo(name: str, items, tip: str) -> QComboBox:
 class SetupPanel(QWidget):
     """Task, data, learning rate, epochs, row order, initialisation, seed and input scaling."""
 
-    taskChanged = Signal(str)
-    datasetChanged = Signal(str)  # the dataset key (a built-in name or 'csv:<path>')
+    setupRequested = Signal(dict)  # set-up fields to change: a fresh start (the controller may refuse)
     openCsvRequested = Signal()
-    etaChanged = Signal(float)
-    epochsChanged = Signal(int)
-    setupChanged = Signal()  # order, init, seed or scaling: a fresh start
 
-    def __init__(self, parent=None):
+    def __init__(self, state: AppState, parent=None):
         super().__init__(parent)
         self.setObjectName("setupPanel")
+        self.state = state
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
 
@@ -122,7 +129,7 @@ class SetupPanel(QWidget):
         form = QFormLayout(learn_box)
         self.eta = EtaSpinBox()
         self.eta.setObjectName("etaInput")
-        self.eta.setValue(DEFAULT_ETA)
+        self.eta.setValue(state.eta)
         self.eta.setToolTip("learning rate η: each update is −η·∂L/∂p (takes effect at the next row)")
         form.addRow("Learning rate η", self.eta)
         presets = QHBoxLayout()
@@ -143,7 +150,7 @@ class SetupPanel(QWidget):
         self.epochs = QSpinBox()
         self.epochs.setObjectName("epochsInput")
         self.epochs.setRange(1, MAX_EPOCHS)
-        self.epochs.setValue(DEFAULT_EPOCHS)
+        self.epochs.setValue(state.epochs)
         self.epochs.setKeyboardTracking(False)
         self.epochs.setToolTip("how many epochs Play trains (one epoch = every row once)")
         form.addRow("Epochs per Play", self.epochs)
@@ -153,7 +160,6 @@ class SetupPanel(QWidget):
         form.addRow("Row order", self.order)
         self.init = _combo("initInput", INITS, "the parameters' starting values (Step 0): small random "
                            "weights from the seed, or the tutorial's every weight 1, every bias 0")
-        self.init.setCurrentIndex(max(0, self.init.findData(DEFAULT_SCHEME)))
         form.addRow("Initialisation", self.init)
         self.seed = QSpinBox()
         self.seed.setObjectName("seedInput")
@@ -161,47 +167,79 @@ class SetupPanel(QWidget):
         self.seed.setKeyboardTracking(False)
         self.seed.setToolTip("seeds the random start and the row order: same seed, same run")
         form.addRow("Seed", self.seed)
-        self.scaling = _combo("scalingInput", SCALINGS,
+        self.scaling = _combo("scalingInput", SCALING_LABELS,
                               "standardised: each input becomes (x − mean) / deviation of its column")
         form.addRow("Input scaling", self.scaling)
         layout.addWidget(learn_box)
         layout.addStretch(1)
 
-        self.task.currentIndexChanged.connect(lambda _: self.taskChanged.emit(self.task.currentData()))
-        self.dataset.activated.connect(lambda _: self.datasetChanged.emit(self.dataset.currentData()))
-        self.open_csv.clicked.connect(self.openCsvRequested)
-        self.eta.valueChanged.connect(self.etaChanged)
-        self.epochs.valueChanged.connect(self.epochsChanged)
         for box in (self.task, self.dataset, self.order, self.init, self.scaling):
             box.setMinimumContentsLength(8)
             box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        for box in (self.order, self.init, self.scaling):
-            box.currentIndexChanged.connect(lambda _: self.setupChanged.emit())
-        self.seed.valueChanged.connect(lambda _: self.setupChanged.emit())
+        # The user's choices: a new set-up, or η / epochs written straight to the state.
+        for key, box in (("task", self.task), ("dataset_key", self.dataset), ("order", self.order),
+                         ("init", self.init), ("scaling", self.scaling)):
+            box.currentIndexChanged.connect(lambda _i, k=key, b=box: self._ask(k, b.currentData()))
+        self.seed.valueChanged.connect(lambda v: self._ask("seed", int(v)))
+        self.open_csv.clicked.connect(self.openCsvRequested)
+        self.eta.valueChanged.connect(lambda v: setattr(state, "eta", float(v)))
+        self.epochs.valueChanged.connect(lambda v: setattr(state, "epochs", int(v)))
+        # What the state says, shown (a lesson step or an opened session moves these too).
+        subscribe(self, state.events.setup, self.show_setup)
+        subscribe(self, state.events.eta, self._show_eta)
+        subscribe(self, state.events.epochs, self._show_epochs)
+        self._showing = False
+        if state.setup is not None:
+            self.show_setup(state.setup)
 
-    # ---- values --------------------------------------------------------------------------------
-    def settings(self) -> dict:
-        return dict(init=self.init.currentData(), seed=self.seed.value(), order=self.order.currentData(),
-                    scaling=self.scaling.currentData())
+    # ---- from the state ---------------------------------------------------------------------
+    def _ask(self, key: str, value) -> None:
+        setup = self.state.setup
+        if not self._showing and (setup is None or getattr(setup, key) != value):
+            self.setupRequested.emit({key: value})
+            self.show_setup(self.state.setup)  # a refused change puts the old value back
 
-    def set_datasets(self, items: list[tuple[str, str]], current: str) -> None:
-        """items: (key, label); selects `current` without emitting datasetChanged."""
-        self.dataset.blockSignals(True)
-        self.dataset.clear()
-        for key, label in items:
-            self.dataset.addItem(label, key)
-        self.dataset.setCurrentIndex(max(0, self.dataset.findData(current)))
-        self.dataset.blockSignals(False)
+    def show_setup(self, setup: Setup | None) -> None:
+        if setup is None:
+            return
+        self._showing = True
+        try:
+            for box, value in ((self.task, setup.task), (self.order, setup.order), (self.init, setup.init),
+                               (self.scaling, setup.scaling)):
+                box.setCurrentIndex(max(0, box.findData(value)))
+            self.seed.setValue(setup.seed)
+            self.dataset.clear()
+            classifying = setup.task == "classification"
+            items = [(name, name) for name in BUILTINS if ("classification" in name) == classifying]
+            items += [(key, key.rsplit("/", 1)[-1]) for key in self.state.csv_tables]
+            for key, label in items:
+                self.dataset.addItem(label, key)
+            if self.dataset.findData(setup.dataset_key) < 0:
+                self.dataset.addItem(setup.dataset.name, setup.dataset_key)
+            self.dataset.setCurrentIndex(self.dataset.findData(setup.dataset_key))
+        finally:
+            self._showing = False
+
+    def _show_eta(self, eta: float) -> None:
+        if self.eta.value() != eta:
+            self.eta.blockSignals(True)
+            self.eta.setValue(eta)
+            self.eta.blockSignals(False)
+
+    def _show_epochs(self, epochs: int) -> None:
+        if self.epochs.value() != epochs:
+            self.epochs.blockSignals(True)
+            self.epochs.setValue(epochs)
+            self.epochs.blockSignals(False)
 
 
 class TransportBar(QWidget):
     """Play/Pause, Step, Step epoch, Step back, Reset and the speed slider."""
 
-    speedChanged = Signal(object)  # rows per second, None = max
-
-    def __init__(self, parent=None):
+    def __init__(self, state: AppState, parent=None):
         super().__init__(parent)
         self.setObjectName("transportBar")
+        self.state = state
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         self.play = self._button("playButton", "Play", "train the chosen epochs; press again to pause (Space)")
@@ -226,7 +264,7 @@ class TransportBar(QWidget):
         self.speed.setRange(0, len(SPEEDS) - 1)
         self.speed.setPageStep(1)
         self.speed.setTickPosition(QSlider.TicksBelow)
-        self.speed.setValue(SPEEDS.index(DEFAULT_SPEED))
+        self.speed.setValue(SPEEDS.index(state.speed) if state.speed in SPEEDS else SPEEDS.index(DEFAULT_SPEED))
         self.speed.setToolTip("rows per second while playing: from one a second (to watch) to max")
         self.speed.setMinimumWidth(160)
         self.speed.setMaximumWidth(420)
@@ -240,6 +278,8 @@ class TransportBar(QWidget):
         layout.addStretch(1)
         self.speed.valueChanged.connect(self._speed_moved)
         self._speed_moved(self.speed.value())
+        subscribe(self, state.events.speed, self.set_speed)
+        subscribe(self, state.events.history, lambda h: self.set_running(h is not None and h.running))
 
     def _button(self, name: str, text: str, tip: str) -> QPushButton:
         button = QPushButton(text)
@@ -252,12 +292,15 @@ class TransportBar(QWidget):
         return SPEEDS[self.speed.value()]
 
     def set_speed(self, speed: float | None) -> None:
-        self.speed.setValue(SPEEDS.index(speed) if speed in SPEEDS else len(SPEEDS) - 1)
+        """Show this speed (the state's): the slider stop at or just above it."""
+        stop = next((i for i, s in enumerate(SPEEDS) if s is None or (speed is not None and s >= speed)),
+                    len(SPEEDS) - 1)
+        self.speed.setValue(stop)
 
     def _speed_moved(self, position: int) -> None:
         speed = SPEEDS[position]
         self.speed_label.setText(speed_text(speed))
-        self.speedChanged.emit(speed)
+        self.state.speed = None if speed is None else float(speed)
 
     @property
     def running(self) -> bool:
@@ -271,6 +314,8 @@ class TransportBar(QWidget):
         self.play.setMinimumWidth(fm.horizontalAdvance("Pause") + side + 48)
 
     def set_running(self, running: bool) -> None:
+        if running == self._running and self.play.text() in ("Play", "Pause"):
+            return
         self._running = running
         self.play.setText("Pause" if running else "Play")
         self.play.setIcon(self._pause_icon if running else self._play_icon)

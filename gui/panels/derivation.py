@@ -1,35 +1,41 @@
 """“Why this number?”: one parameter's derivative written out, factor by factor.
 
-For the selected parameter and the last trained row the panel shows
+A view of the application state: for `state.selected` and the shown moment
+(`state.shown`) the panel writes
 
     ∂L/∂W111 = ∂L/∂ŷ · ∂ŷ/∂O11 · ∂O11/∂W111      the chain rule (tutorial notation)
              = −2(y − ŷ) · W211 · x1              each factor's formula
-             = −2(7 − 212.6) · 1 · 6.3            the row's numbers substituted
-             = (411.2) · (1) · (6.3)              each factor's value
-             = 2590.56                            the product: the gradient
-    W111 ← W111 − η·∂L/∂W111 = 1 − 0.01 · 2590.56 = −24.9056
+             = −2(6 − 32) · 1 · 6                 the row's numbers substituted
+             = (52) · (1) · (6)                   each factor's value
+             = 312                                the product: the gradient
+    W111 ← W111 − η·∂L/∂W111 = 1 − 0.1 · 312 = −30.2      only when the moment shows an update
 
-Every number comes from the engine's record: factors from ``record.chain``,
-the gradient from ``record.grads``, old/new values from ``params_before`` /
-``params_after``; this module only writes them down. The typesetting helpers
-(subscripts, substitution of a row's numbers into a formula) are shared with
-the parameter inspector.
+Every number comes from the moment's record (`record.chain`, `record.grads`) and
+its parameters (`moment.params` / `moment.params_after`), written with
+`fmt(v, state.precision)`; this module only writes them down. A prediction has
+no target, so it has no loss and no gradient to explain. The typesetting helpers
+(subscripts, substitution of a row's numbers into a formula) are shared with the
+parameter inspector and the canvas.
 """
 from __future__ import annotations
 
 import html
+import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from PySide6.QtCore import QUrl, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QTextOption
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QTextBrowser, QWidget
 
-from engine.spec import NetworkSpec
+from engine.notation import SIGNIFICANT, fmt, output_name
+from engine.training import DIVERGENCE_LOSS
 from gui import colors
-from engine.notation import fmt
+from gui.state import AppState
+from gui.widgets.state_view import RenderWhenShown, subscribe
 
 MODES = ("selected", "all")
+NOWRAP = "white-space:nowrap"
 
 # Names a formula may contain: ∂L/∂Z21 (a backprop delta), ŷ / ŷ2, y / y2, W111, b11, O11, Z11, x1.
 _TOKEN = re.compile(r"∂L/∂Z\d+|(?<![A-Za-z])(?:ŷ\d*|y\d*|[WbOZx]\d+)(?![A-Za-z])")
@@ -42,9 +48,9 @@ def math_html(text: str) -> str:
     return _SUBSCRIPT.sub(r"\1<sub>\2</sub>", html.escape(text, quote=False))
 
 
-def num(value: float) -> str:
+def num(value: float, digits: int = SIGNIFICANT) -> str:
     """A number as it appears inside an expression: negatives in parentheses."""
-    s = fmt(value)
+    s = fmt(value, digits)
     return f"({s})" if s.startswith("−") else s
 
 
@@ -68,16 +74,15 @@ def bracket(expr: str) -> str:
 def row_values(record) -> dict[str, float]:
     """Every name a chain formula can mention → that row's number, from the record.
 
-    Parameters are the values *before* the update (the ones the gradient used);
+    Parameters are the values the forward pass used (before any update);
     ∂L/∂Z of a neuron is the gradient of its bias (∂Z/∂b = 1).
     """
     spec = record.spec
     values: dict[str, float] = {}
-    n_out = spec.n_outputs
     for i, v in enumerate(record.x, start=1):
         values[f"x{i}"] = float(v)
-    for k in range(n_out):
-        suffix = "" if n_out == 1 else str(k + 1)
+    for k in range(spec.n_outputs):
+        suffix = output_name(spec, k + 1)[1:]
         values["y" + suffix] = float(record.y[k])
         values["ŷ" + suffix] = float(record.y_hat[k])
     values.update(record.forward)
@@ -90,56 +95,69 @@ def row_values(record) -> dict[str, float]:
     return values
 
 
-def substitute(formula: str, values: Mapping[str, float]) -> str:
+def substitute(formula: str, values: Mapping[str, float], digits: int = SIGNIFICANT) -> str:
     """'−2(y − ŷ)' → '−2(7 − 212.6)'; names without a number are left as they are."""
     def repl(m: re.Match) -> str:
         token = m.group(0)
-        return num(values[token]) if token in values else token
+        return num(values[token], digits) if token in values else token
 
     text = _TOKEN.sub(repl, formula)
     return text[2:] if text.startswith("Σ ") else text
 
 
-def chain_rule_html(record, name: str, *, with_formulas: bool = True) -> str:
+def factor_numbers(factors, digits: int = SIGNIFICANT) -> str:
+    """'(52) · (1) · (6)': each factor's value as printed."""
+    return " · ".join(f"({fmt(f.value, digits)})" for f in factors)
+
+
+def chain_rule_html(record, name: str, digits: int = SIGNIFICANT, *, with_formulas: bool = True) -> str:
     """Compact rich text for the inspector: names, (formulas,) numbers, result."""
     factors = record.chain[name]
     lhs = math_html(f"∂L/∂{name}")
     names = " · ".join(math_html(f.name) for f in factors)
-    numbers = " · ".join(f"({fmt(f.value)})" for f in factors)
     lines = [f"{lhs} = {names}"]
     if with_formulas:
         lines.append("= " + " · ".join(math_html(bracket(f.formula)) for f in factors))
-    lines.append(f"= {numbers} = <b>{fmt(record.grads[name])}</b>")
+    lines.append(f"= {factor_numbers(factors, digits)} = <b>{fmt(record.grads[name], digits)}</b>")
     return "<br>".join(lines)
 
 
-# ---- the panel -----------------------------------------------------------------
-class DerivationPanel(QTextBrowser):
-    """The derivation of the selected parameter's gradient and update for the last row.
+def not_finite_words(record) -> str:
+    """Why a diverged row was stopped, in words that are true for its numbers:
+    'not a finite number' only for NaN or ∞, never for a large finite loss."""
+    if not math.isfinite(record.loss):
+        return f"its loss is not a finite number ({fmt(record.loss)})"
+    bad = [n for n in record.spec.param_names if not math.isfinite(record.params_after[n])]
+    if bad:
+        return f"its update would make {', '.join(bad[:3])}{' …' if len(bad) > 3 else ''} not a finite number"
+    return f"its loss {fmt(record.loss)} is above {fmt(DIVERGENCE_LOSS)}, where training stops"
 
-    Contract (like every view): set_network, show_record, select_parameter and
-    the signal parameterSelected(str). set_mode("selected" | "all") switches to a
-    list of every derivative of the row (also the toggle `derivationAllToggle`).
-    In "all" mode a parameter's name is a link that selects it.
+
+# ---- the panel -----------------------------------------------------------------
+class DerivationPanel(RenderWhenShown, QTextBrowser):
+    """The derivation of the selected parameter's gradient for the shown moment.
+
+    A view of `state` (shown, selected, precision, setup). set_mode("selected" | "all")
+    switches to a list of every derivative of the row (also the toggle
+    `derivationAllToggle`). In "all" mode a parameter's name is a link: clicking it sets
+    `state.selected` and emits parameterSelected(name).
     """
 
     parameterSelected = Signal(str)
 
     BASE_PIXELS = 18
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, state: AppState, parent: QWidget | None = None):
         super().__init__(parent)
+        self.state = state
         self.setObjectName("derivationPanel")
         self.setOpenLinks(False)
         self.setOpenExternalLinks(False)
+        # Break lines between words only: a number is never cut in two.
+        self.setWordWrapMode(QTextOption.WrapMode.WordWrap)
         self.anchorClicked.connect(self._on_anchor)
-        self._spec: NetworkSpec | None = None
-        self._input_names: tuple[str, ...] = ()
-        self._record = None
-        self._selected: str | None = None
         self._mode = "selected"
         self._font_scale = 1.0
-        self._dirty = True
         self._rendered_key = None
 
         self._header = QWidget(self)
@@ -148,47 +166,22 @@ class DerivationPanel(QTextBrowser):
         row.setContentsMargins(8, 4, 8, 4)
         self._title = QLabel("Why this number?", self._header)
         self._title.setObjectName("derivationTitle")
-        title_font = self._title.font()
-        title_font.setBold(True)
-        self._title.setFont(title_font)
         self._toggle = QCheckBox("All parameters", self._header)
         self._toggle.setObjectName("derivationAllToggle")
-        self._toggle.setToolTip("List every derivative of the last row at once")
+        self._toggle.setToolTip("List every derivative of the shown row at once")
         self._toggle.toggled.connect(lambda on: self.set_mode("all" if on else "selected"))
         row.addWidget(self._title)
         row.addStretch(1)
         row.addWidget(self._toggle)
         self._apply_font()
 
-    # ---- the view contract ------------------------------------------------------
-    def set_network(self, spec: NetworkSpec, input_names: Sequence[str] = ()) -> None:
-        self._spec = spec
-        self._input_names = tuple(input_names)
-        self._record = None
-        if self._selected not in spec.param_names:
-            self._selected = spec.param_names[0]
-        self._invalidate()
+        for event in (state.events.setup, state.events.shown, state.events.selected, state.events.precision):
+            subscribe(self, event, self.request_render)
+        self.request_render()
 
-    def show_record(self, record, params: Mapping[str, float] | None = None) -> None:
-        if record is self._record:
-            return
-        if record is not None and (self._spec is None or record.spec != self._spec):
-            self._spec = record.spec
-            if self._selected not in self._spec.param_names:
-                self._selected = self._spec.param_names[0]
-        self._record = record
-        self._invalidate()
-
-    def select_parameter(self, name: str) -> None:
-        if name == self._selected:
-            return
-        if self._spec is not None and name not in self._spec.param_names:
-            return
-        self._selected = name
-        self._invalidate()
-
+    # ---- public ----------------------------------------------------------------
     def selected_parameter(self) -> str | None:
-        return self._selected
+        return self._name(self.state.shown)
 
     def set_mode(self, mode: str) -> None:
         if mode not in MODES:
@@ -198,7 +191,7 @@ class DerivationPanel(QTextBrowser):
             return
         if mode != self._mode:
             self._mode = mode
-            self._invalidate()
+            self.request_render()
 
     def mode(self) -> str:
         return self._mode
@@ -206,32 +199,27 @@ class DerivationPanel(QTextBrowser):
     def set_font_scale(self, factor: float) -> None:
         self._font_scale = max(0.5, float(factor))
         self._apply_font()
-        self._invalidate()
+        self._rendered_key = None
+        self.request_render()
 
     # ---- text access (always current, even while hidden) -----------------------------
     def toPlainText(self) -> str:  # noqa: N802 (Qt naming)
-        self._flush()
+        self._catch_up()
         return super().toPlainText()
 
     def toHtml(self) -> str:  # noqa: N802
-        self._flush()
+        self._catch_up()
         return super().toHtml()
 
     # ---- rendering ------------------------------------------------------------------
-    def _invalidate(self) -> None:
-        self._dirty = True
-        if self.isVisible():
-            self._flush()
+    def _catch_up(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.render_state()
 
-    def showEvent(self, event) -> None:  # noqa: N802
-        super().showEvent(event)
-        self._flush()
-
-    def _flush(self) -> None:
-        if not self._dirty:
-            return
-        self._dirty = False
-        key = (id(self._record), self._selected, self._mode, self._font_scale, self._spec)
+    def render_state(self) -> None:
+        s = self.state
+        key = (s.shown, self._name(s.shown), self._mode, s.precision, self._input_names())
         if key == self._rendered_key:
             return
         self._rendered_key = key
@@ -239,6 +227,20 @@ class DerivationPanel(QTextBrowser):
         pos = bar.value()
         self.setHtml(self._build_html())
         bar.setValue(pos)
+
+    def _name(self, moment) -> str | None:
+        """The parameter to explain: the selected one, if the shown network has it."""
+        selected = self.state.selected
+        if moment is None:
+            return selected
+        names = moment.spec.param_names
+        return selected if selected in names else names[0]
+
+    def _input_names(self) -> tuple[str, ...]:
+        s = self.state
+        if s.setup is None or s.shown is None or s.setup.spec != s.shown.spec:
+            return ()
+        return s.setup.dataset.input_names
 
     def _apply_font(self) -> None:
         font = QFont(self.font())
@@ -277,89 +279,122 @@ class DerivationPanel(QTextBrowser):
         text = url.toString()
         if text.startswith("param:"):
             name = text[len("param:"):]
-            self.select_parameter(name)
+            self.state.selected = name
             self.parameterSelected.emit(name)
 
     # ---- the HTML ---------------------------------------------------------------------
     def _build_html(self) -> str:
-        record, name = self._record, self._selected
-        if record is None or name is None:
+        moment = self.state.shown
+        if moment is None:
             return (
-                f"<p class='muted'>Train one row (Step) and the derivative of the selected parameter "
-                f"appears here, factor by factor, with that row's numbers.</p>"
+                "<p class='muted'>Train one row (Step) and the derivative of the selected parameter "
+                "appears here, factor by factor, with that row's numbers.</p>"
             )
+        if moment.record is None:
+            return self._prediction_html(moment)
+        record, name = moment.record, self._name(moment)
         values = row_values(record)
-        parts = [self._row_summary(record)]
+        parts = [self._row_summary(moment)]
         if record.diverged:
-            parts.append(
-                "<p><b>This row diverged</b>: the loss or a parameter stopped being a finite number, "
-                "so its update was not kept.</p>"
-            )
+            parts.append(f"<p><b>This row diverged</b>: {html.escape(not_finite_words(record))}, "
+                         f"so its update is not kept.</p>")
         if self._mode == "all":
-            parts.append(self._all_html(record, values))
+            parts.append(self._all_html(moment))
         else:
-            parts.append(self._one_html(record, name, values))
+            parts.append(self._one_html(moment, name, values))
         return "".join(parts)
 
-    def _row_summary(self, record) -> str:
-        spec = record.spec
-        inputs = []
-        for i, v in enumerate(record.x, start=1):
-            label = self._input_names[i - 1] if i - 1 < len(self._input_names) else ""
-            extra = f" <span class='muted'>({html.escape(label)})</span>" if label and label != f"x{i}" else ""
-            inputs.append(f"{math_html(f'x{i}')} = {fmt(v)}{extra}")
-        n_out = spec.n_outputs
-        outs = []
-        for k in range(n_out):
-            s = "" if n_out == 1 else str(k + 1)
-            outs.append(f"{math_html('y' + s)} = {fmt(record.y[k])}")
-            outs.append(f"{math_html('ŷ' + s)} = {fmt(record.y_hat[k])}")
+    def _prediction_html(self, moment) -> str:
+        d = self.state.precision
+        spec = moment.spec
+        outs = ", ".join(f"{math_html(output_name(spec, k + 1))} = {fmt(v, d)}" for k, v in enumerate(moment.y_hat))
         return (
-            f"<p class='muted'>Table row {record.row + 1} (epoch {record.epoch}, update {record.step + 1}), "
-            f"parameters before its update:</p>"
-            f"<p>{', '.join(inputs)}<br>{', '.join(outs)}, L = {fmt(record.loss)}, η = {fmt(record.eta)}</p>"
+            f"<p>{self._inputs_html(moment)}<br>{outs}</p>"
+            "<p>This is a <b>prediction</b> for a new row: it has no target y, so there is no loss "
+            "and no gradient to explain. Go back to training to see the chain rule of a table row.</p>"
         )
 
-    def _one_html(self, record, name: str, values: Mapping[str, float]) -> str:
+    def _inputs_html(self, moment) -> str:
+        d = self.state.precision
+        names = self._input_names()
+        scaled = self.state.setup is not None and self.state.setup.scaling != "none"
+        out = []
+        for i, v in enumerate(moment.x, start=1):
+            label = names[i - 1] if i - 1 < len(names) else ""
+            raw = moment.x_raw[i - 1]
+            extra = ""
+            if label and scaled:
+                extra = f" <span class='muted'>({html.escape(label)} = {fmt(raw, d)}, standardised)</span>"
+            elif label and label != f"x{i}":
+                extra = f" <span class='muted'>({html.escape(label)})</span>"
+            out.append(f"{math_html(f'x{i}')} = {fmt(v, d)}{extra}")
+        return ", ".join(out)
+
+    def _row_summary(self, moment) -> str:
+        d = self.state.precision
+        record = moment.record
+        spec = record.spec
+        outs = []
+        for k in range(spec.n_outputs):
+            s = output_name(spec, k + 1)[1:]
+            outs.append(f"{math_html('y' + s)} = {fmt(record.y[k], d)}")
+            outs.append(f"{math_html('ŷ' + s)} = {fmt(record.y_hat[k], d)}")
+        where = f"Table row {record.row + 1} (epoch {record.epoch}"
+        if moment.kind == "after_step":
+            where += f", update {record.step + 1}), trained with the parameters before its update:"
+        elif moment.kind == "preview":
+            where += "), the next row to train, at the current parameters:"
+        else:
+            where += "), at the current parameters (not trained):"
+        return (
+            f"<p class='muted'>{where}</p>"
+            f"<p>{self._inputs_html(moment)}<br>{', '.join(outs)}, L = {fmt(record.loss, d)}, "
+            f"η = {fmt(record.eta, d)}</p>"
+        )
+
+    def _one_html(self, moment, name: str, values: Mapping[str, float]) -> str:
+        d = self.state.precision
+        record = moment.record
         factors = record.chain[name]
-        grad = record.grads[name]
         lhs = math_html(f"∂L/∂{name}")
         rows = [
             (lhs, " · ".join(math_html(f.name) for f in factors)),
             ("", " · ".join(math_html(bracket(f.formula)) for f in factors)),
-            ("", " · ".join(math_html(bracket(substitute(f.formula, values))) for f in factors)),
-            ("", " · ".join(f"({fmt(f.value)})" for f in factors)),
-            ("", f"<span class='result'>{fmt(grad)}</span>"),
+            ("", " · ".join(math_html(bracket(substitute(f.formula, values, d))) for f in factors)),
+            ("", factor_numbers(factors, d)),
+            ("", f"<span class='result'>{fmt(record.grads[name], d)}</span>"),
         ]
         eq = "".join(
-            f"<tr><td align='right' style='padding-right:6px'>{l}</td><td>= {r}</td></tr>" for l, r in rows
+            f"<tr><td align='right' style='padding-right:6px'>{left}</td><td>= {right}</td></tr>"
+            for left, right in rows
         )
-        out = [
+        return "".join((
             f"<p class='head'>The chain rule for {lhs}</p>",
             f"<table cellspacing='0' cellpadding='3'>{eq}</table>",
             "<p class='head'>Each factor</p>",
             self._factor_table(factors, values),
-        ]
-        out.append(self._collapse_html(record, factors, values))
-        out.append(self._update_html(record, name))
-        return "".join(out)
+            self._collapse_html(record, factors, values),
+            self._update_html(moment, name),
+        ))
 
     def _factor_table(self, factors, values) -> str:
         """One paragraph per factor (wraps well in a narrow side panel):
         name = formula = formula with numbers = value."""
+        d = self.state.precision
         paras = []
         for f in factors:
             formula = f.formula
-            substituted = substitute(formula, values)
+            substituted = substitute(formula, values, d)
             parts = [math_html(f.name), math_html(formula)]
-            if substituted not in (formula, fmt(f.value), num(f.value)):
+            if substituted not in (formula, fmt(f.value, d), num(f.value, d)):
                 parts.append(math_html(substituted))
-            parts.append(f"<b>{fmt(f.value)}</b>")
+            parts.append(f"<b>{fmt(f.value, d)}</b>")
             paras.append(f"<p style='margin-left:8px'>{' = '.join(parts)}</p>")
         return "".join(paras)
 
     def _collapse_html(self, record, factors, values) -> str:
         """Sigmoid + cross-entropy: ∂L/∂ŷ · ∂ŷ/∂Z collapses to −(y − ŷ)."""
+        d = self.state.precision
         spec = record.spec
         last = spec.n_layers
         if spec.loss != "bce" or spec.activations[-1] != "sigmoid" or len(factors) < 2:
@@ -368,7 +403,7 @@ class DerivationPanel(QTextBrowser):
         if not (first.name.startswith("∂L/∂ŷ") and second.name.startswith("∂ŷ") and "/∂Z" in second.name):
             return ""
         k = int(second.name.rsplit("Z", 1)[1][1:] or 1)  # ∂ŷ/∂Z21 → neuron 1 of the output layer
-        s = "" if spec.n_outputs == 1 else str(k)
+        s = output_name(spec, k)[1:]
         delta = record.grads[f"b{last}{k}"]  # ∂L/∂Z of that output neuron, from the engine
         y, yhat = f"y{s}", f"ŷ{s}"
         z = second.name.rsplit("∂", 1)[1]
@@ -377,39 +412,56 @@ class DerivationPanel(QTextBrowser):
             f"<p>{math_html(first.name)} · {math_html(second.name)} = "
             f"{math_html(bracket(first.formula))} · {math_html(second.formula)} = "
             f"{math_html(f'−({y} − {yhat})')} = "
-            f"{math_html(f'−({substitute(y, values)} − {substitute(yhat, values)})')} = "
-            f"<b>{fmt(delta)}</b><br>"
-            f"<span class='muted'>(check: ({fmt(first.value)}) · ({fmt(second.value)}) = {fmt(delta)}; "
+            f"{math_html(f'−({substitute(y, values, d)} − {substitute(yhat, values, d)})')} = "
+            f"<b>{fmt(delta, d)}</b><br>"
+            f"<span class='muted'>(check: ({fmt(first.value, d)}) · ({fmt(second.value, d)}) = {fmt(delta, d)}; "
             f"this is {math_html('∂L/∂' + z)}, the error signal backprop sends back)</span></p>"
         )
 
-    def _update_html(self, record, name: str) -> str:
-        old = record.params_before[name]
-        new = record.params_after[name]
-        grad = record.grads[name]
+    def _update_html(self, moment, name: str) -> str:
+        d = self.state.precision
+        record = moment.record
         p = math_html(name)
+        rule = f"{p} ← {p} − η·{math_html(f'∂L/∂{name}')}"
+        if moment.params_after is None:
+            if record.diverged:
+                return ""
+            when = ("in the step-through's 'update' phase" if moment.kind == "preview"
+                    else "after a Step trains this row")
+            return (
+                f"<p class='head'>The update (η = {fmt(record.eta, d)})</p>"
+                f"<p>{rule}<br><span class='muted'>The new value is shown {when}.</span></p>"
+            )
+        old, new = moment.params[name], moment.params_after[name]
+        grad = record.grads[name]
         return (
-            f"<p class='head'>The update (η = {fmt(record.eta)})</p>"
-            f"<p>{p} ← {p} − η·{math_html(f'∂L/∂{name}')} = {fmt(old)} − {fmt(record.eta)} · {num(grad)} "
-            f"= <b>{fmt(new)}</b><br>"
-            f"{p}: {fmt(old)} → {fmt(new)} "
-            f"<span class='muted'>(change −η·∂L/∂p = {fmt(record.updates[name])})</span></p>"
+            f"<p class='head'>The update (η = {fmt(record.eta, d)})</p>"
+            f"<p>{rule} = {fmt(old, d)} − {fmt(record.eta, d)} · {num(grad, d)} = <b>{fmt(new, d)}</b><br>"
+            f"{p}: {fmt(old, d)} → {fmt(new, d)} "
+            f"<span class='muted'>(change −η·∂L/∂p = {fmt(record.updates[name], d)})</span></p>"
         )
 
-    def _all_html(self, record, values) -> str:
+    def _all_html(self, moment) -> str:
+        d = self.state.precision
+        record = moment.record
         spec = record.spec
+        selected = self._name(moment)
         rows = []
         for name in spec.param_names:
             factors = record.chain[name]
-            cls = " class='selected'" if name == self._selected else ""
+            cls = " class='selected'" if name == selected else ""
             link = f"<a href='param:{name}'>{math_html('∂L/∂' + name)}</a>"
             formulas = " · ".join(math_html(bracket(f.formula)) for f in factors)
-            numbers = " · ".join(f"({fmt(f.value)})" for f in factors)
-            rows.append(
-                f"<tr{cls}><td>{link}</td><td>= {formulas}</td><td>= {numbers}</td>"
-                f"<td>= <b>{fmt(record.grads[name])}</b></td>"
-                f"<td>{math_html(name)}: {fmt(record.params_before[name])} → {fmt(record.params_after[name])}</td></tr>"
-            )
+            cells = [
+                f"<td style='{NOWRAP}'>{link}</td>",
+                f"<td>= {formulas}</td>",
+                f"<td style='{NOWRAP}'>= {factor_numbers(factors, d)}</td>",
+                f"<td style='{NOWRAP}'>= <b>{fmt(record.grads[name], d)}</b></td>",
+            ]
+            if moment.params_after is not None:
+                cells.append(f"<td style='{NOWRAP}'>{math_html(name)}: {fmt(moment.params[name], d)} → "
+                             f"{fmt(moment.params_after[name], d)}</td>")
+            rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
         return (
             f"<p class='head'>Every derivative of this row ({len(spec.param_names)} parameters); "
             f"click one to see it written out</p>"

@@ -1,10 +1,12 @@
 """Gradient check: backprop's ∂L/∂p beside a finite-difference estimate, for every parameter.
 
-The numbers come from engine.gradcheck.gradient_check(network, x, y). From a
-record it checks the parameters *before* that row's update (theta_before) on
-that row — the very gradients the inspector and the derivation show. The check
-runs on set_context / Refresh at once; after show_record it runs at most every
-AUTO_MS while "auto" is on (it costs 2 forward passes per parameter).
+A view of the application state. The numbers come from
+engine.gradcheck.gradient_check at the shown moment: its parameters (`moment.params`,
+the ones its forward pass and gradients used), its inputs as the network saw them
+(`moment.x`) and its target — the very gradients the inspector and the derivation
+show. A prediction has no target, so there is nothing to check. With "auto" on, a
+new moment is checked at once, at most every AUTO_MS while training runs (it costs
+2 forward passes per parameter); a hidden view checks when it is next shown.
 
 Widgets (objectNames): `gradCheckTable`, `gradCheckRefreshButton`,
 `gradCheckAutoToggle`, `gradCheckSummary`.
@@ -12,46 +14,64 @@ Widgets (objectNames): `gradCheckTable`, `gradCheckRefreshButton`,
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
-    QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from engine.gradcheck import STEP, GradCheckRow, gradient_check
 from engine.network import Network
-from engine.spec import NetworkSpec
-from gui import colors
 from engine.notation import fmt, fmt_full
+from gui import colors
+from gui.state import AppState
+from gui.widgets.state_view import RenderWhenShown, subscribe
 
 COLUMNS = ("parameter", "backprop ∂L/∂p", "finite difference", "relative error")
 GOOD_REL_ERROR = 1e-6
+ERROR_DIGITS = 3  # a relative error needs no more
 
 
-class GradCheckView(QWidget):
-    """Contract: set_network, show_record, select_parameter, parameterSelected(str);
-    set_context(network, x, y) checks at once; refresh() re-runs; rows() gives the last result."""
+def network_at(moment) -> Network:
+    """A network holding the parameters the moment's forward pass used."""
+    spec = moment.spec
+    theta = np.empty(spec.n_params)
+    for name, i in spec.param_index.items():
+        theta[i] = moment.params[name]
+    return Network(spec, theta)
+
+
+class GradCheckView(RenderWhenShown, QWidget):
+    """A view of `state` (shown, selected, precision). refresh() checks the shown moment now;
+    rows() gives the check of the shown moment (computed on demand when auto is on),
+    worst() its largest relative error. Clicking a row sets `state.selected` and emits
+    parameterSelected(name)."""
 
     parameterSelected = Signal(str)
 
     AUTO_MS = 250
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, state: AppState, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setObjectName("gradCheckPanel")
-        self._context: tuple[Network, np.ndarray, np.ndarray] | None = None
-        self._record = None
+        self.state = state
+        self.setObjectName("gradCheckView")
         self._rows: list[GradCheckRow] = []
-        self._names: tuple[str, ...] = ()
+        self._checked = None  # the moment self._rows belong to
         self._programmatic = False
         self._last_run = float("-inf")
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setInterval(self.AUTO_MS)
         self._timer.timeout.connect(self.refresh)
 
         self.summary = QLabel(self)
@@ -64,8 +84,9 @@ class GradCheckView(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         self.auto = QCheckBox("auto", self)
         self.auto.setObjectName("gradCheckAutoToggle")
-        self.auto.setToolTip(f"Re-check after each trained row (at most every {self.AUTO_MS} ms)")
+        self.auto.setToolTip(f"Check each shown row (at most every {self.AUTO_MS} ms while training runs)")
         self.auto.setChecked(True)
+        self.auto.toggled.connect(self.request_render)
 
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setObjectName("gradCheckTable")
@@ -74,9 +95,12 @@ class GradCheckView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(False)
+        header.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.table.currentCellChanged.connect(self._on_current_cell)
 
         top = QHBoxLayout()
@@ -87,92 +111,91 @@ class GradCheckView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         self.set_font_scale(1.0)
-        self._render_summary()
 
-    # ---- the view contract ----------------------------------------------------------------
-    def set_network(self, spec: NetworkSpec, input_names: Sequence[str] = ()) -> None:
-        self._context = None
-        self._record = None
-        self._rows = []
-        self._names = tuple(spec.param_names)
-        self._fill()
+        subscribe(self, state.events.shown, self.request_render)
+        subscribe(self, state.events.precision, self._fill)
+        subscribe(self, state.events.selected, self._on_selected)
+        self.request_render()
 
-    def show_record(self, record, params: Mapping[str, float] | None = None) -> None:
-        if record is self._record:
-            return
-        self._record = record
-        if record is None:
-            self._context = None
-            self._rows = []
-            self._fill()
-            return
-        self._context = (Network(record.spec, record.theta_before), np.array(record.x), np.array(record.y))
-        if self.auto.isChecked():
-            wait = self.AUTO_MS / 1000 - (time.perf_counter() - self._last_run)
-            if wait <= 0:
-                self.refresh()  # throttled: at most one check every AUTO_MS
-                return
-            if not self._timer.isActive():
-                self._timer.start(max(1, int(wait * 1000)))
-        self._render_summary(stale=True)
-
-    def select_parameter(self, name: str) -> None:
-        if name not in self._names:
-            return
-        row = self._names.index(name)
-        if self.table.currentRow() != row and row < self.table.rowCount():
-            self._programmatic = True
-            try:
-                self.table.setCurrentCell(row, 0)
-            finally:
-                self._programmatic = False
-
-    def set_context(self, network: Network, x, y) -> None:
-        """Check `network`'s current parameters on the row (x, y), now."""
-        self._context = (Network(network.spec, network.theta), np.asarray(x, dtype=float), np.asarray(y, dtype=float))
-        self._record = None
-        self.refresh()
-
+    # ---- public ------------------------------------------------------------------------------
     def set_font_scale(self, factor: float) -> None:
         f = QFont(self.font())
         f.setPixelSize(max(8, round(15 * factor)))
         self.table.setFont(f)
+        self.table.horizontalHeader().setFont(f)
         self.table.verticalHeader().setDefaultSectionSize(round(f.pixelSize() * 1.8))
         self.summary.setFont(f)
 
-    # ---- running the check ------------------------------------------------------------------
     def refresh(self) -> list[GradCheckRow]:
+        """Check the shown moment now."""
         self._timer.stop()
         self._last_run = time.perf_counter()
-        if self._context is None:
+        moment = self.state.shown
+        self._checked = moment
+        if moment is None or moment.record is None:
             self._rows = []
         else:
-            net, x, y = self._context
-            self._rows = gradient_check(net, x, y)
-            self._names = tuple(r.name for r in self._rows)
+            self._rows = gradient_check(network_at(moment), moment.x, moment.record.y)
         self._fill()
-        return self._rows
+        return list(self._rows)
 
     def rows(self) -> list[GradCheckRow]:
+        """The check of the shown moment (checked now if auto is on and it was not yet)."""
+        if self.auto.isChecked() and self._checked is not self.state.shown:
+            self.refresh()
         return list(self._rows)
 
     def worst(self) -> GradCheckRow | None:
-        return max(self._rows, key=lambda r: r.rel_error) if self._rows else None
+        rows = self.rows()
+        return max(rows, key=lambda r: r.rel_error) if rows else None
+
+    # ---- the state -----------------------------------------------------------------------------
+    def render_state(self) -> None:
+        """A new moment: check it (throttled) when auto is on, else say it is not checked yet."""
+        if self._checked is self.state.shown:
+            return
+        if not self.auto.isChecked():
+            self._render_summary()
+            return
+        wait = self.AUTO_MS / 1000 - (time.perf_counter() - self._last_run)
+        if wait <= 0:
+            self.refresh()
+        else:
+            if not self._timer.isActive():
+                self._timer.start(max(1, int(wait * 1000)))
+            self._render_summary()
+
+    def _on_selected(self, *_args) -> None:
+        names = [r.name for r in self._rows]
+        name = self.state.selected
+        if name in names and self.table.currentRow() != names.index(name):
+            self._programmatic = True
+            try:
+                self.table.setCurrentCell(names.index(name), 0)
+            finally:
+                self._programmatic = False
+
+    def _on_current_cell(self, row: int, _col: int, _prev_row: int, _prev_col: int) -> None:
+        if self._programmatic or not (0 <= row < len(self._rows)):
+            return
+        name = self._rows[row].name
+        if name != self.state.selected:
+            self.state.selected = name
+        self.parameterSelected.emit(name)
 
     # ---- display ---------------------------------------------------------------------------
-    def _fill(self) -> None:
-        rows = self._rows
-        current = self.table.currentRow()
+    def _fill(self, *_args) -> None:
+        rows, d = self._rows, self.state.precision
         self.table.setRowCount(len(rows))
-        worst = self.worst()
+        worst = max(rows, key=lambda r: r.rel_error) if rows else None
         for i, r in enumerate(rows):
             cells = (
                 (r.name, None),
-                (fmt(r.analytic), r.analytic),
-                (fmt(r.numeric), r.numeric),
-                (fmt(r.rel_error, 3), r.rel_error),
+                (fmt(r.analytic, d), r.analytic),
+                (fmt(r.numeric, d), r.numeric),
+                (fmt(r.rel_error, ERROR_DIGITS), r.rel_error),
             )
-            is_worst = worst is not None and r is worst and r.rel_error > 0
+            is_worst = r is worst and r.rel_error > 0
             for c, (text, full) in enumerate(cells):
                 item = self.table.item(i, c)
                 if item is None:
@@ -188,35 +211,25 @@ class GradCheckView(QWidget):
                 item.setBackground(QBrush(QColor(colors.WARN_FILL)) if is_worst else QBrush())
             if is_worst:
                 self.table.item(i, 3).setToolTip(f"worst relative error: {fmt_full(r.rel_error)}")
-        if 0 <= current < len(rows):
-            self._programmatic = True
-            try:
-                self.table.setCurrentCell(current, 0)
-            finally:
-                self._programmatic = False
+        self._on_selected()
         self._render_summary()
 
-    def _render_summary(self, stale: bool = False) -> None:
-        worst = self.worst()
-        if self._context is None:
-            text = f"<span style='color:{colors.MUTED}'>Train one row (Step) to check its gradients.</span>"
-        elif not self._rows or stale:
-            text = f"<span style='color:{colors.MUTED}'>Press Refresh to compare backprop with finite differences.</span>"
-            if self._rows:
-                text = f"<span style='color:{colors.MUTED}'>A newer row arrived: Refresh to check it.</span>"
+    def _render_summary(self) -> None:
+        moment = self.state.shown
+        muted = f"<span style='color:{colors.MUTED}'>"
+        if moment is None:
+            text = f"{muted}Train one row (Step) to check its gradients.</span>"
+        elif moment.record is None:
+            text = f"{muted}A prediction has no target, so there is no loss and no gradient to check.</span>"
+        elif self._checked is not moment or not self._rows:
+            text = f"{muted}Press Refresh to compare backprop with finite differences for the shown row.</span>"
         else:
+            worst = max(self._rows, key=lambda r: r.rel_error)
             ok = worst.rel_error < GOOD_REL_ERROR
             verdict = "backprop agrees" if ok else "check the worst row"
-            where = ""
-            if self._record is not None:
-                where = f" at table row {self._record.row + 1} (parameters before its update)"
             text = (
-                f"Central differences (h = {fmt(STEP)}){where}: worst relative error "
-                f"<b>{fmt(worst.rel_error, 3)}</b> ({worst.name}), {verdict}."
+                f"Central differences (h = {fmt(STEP)}) at table row {moment.record.row + 1} "
+                f"(the parameters its forward pass used): worst relative error "
+                f"<b>{fmt(worst.rel_error, ERROR_DIGITS)}</b> ({worst.name}), {verdict}."
             )
         self.summary.setText(text)
-
-    def _on_current_cell(self, row: int, _col: int, _prev_row: int, _prev_col: int) -> None:
-        if self._programmatic or not (0 <= row < len(self._rows)):
-            return
-        self.parameterSelected.emit(self._rows[row].name)

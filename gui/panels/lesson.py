@@ -1,229 +1,63 @@
-"""The guided lesson: a panel that walks the tutorial's storyline one step at a time.
+"""The guided lesson's panel: shows the step `state.lesson_step` names, with Back / Next.
 
-The lesson is data (resources/lesson/lesson.json), not code: each step has an
-id, a title, an explanation (HTML) and a `setup` dict of declarative actions
-the main window carries out when the step is shown. This module reads and
-checks the file (a bad file gives one clear sentence, never a traceback),
-shows a step, and emits the step's setup; it never touches the rest of the app.
-
-Lesson file:
-    {"format": "backprop-studio-lesson", "version": 1, "title": "...",
-     "steps": [{"id": "init", "title": "...", "text": "<p>...</p>", "setup": {...}}, ...]}
-
-Setup keys (all optional), in the order the window should apply them:
-    task          "regression" | "classification"    switch task (its preset network)
-    dataset       built-in table name, e.g. "students-regression"
-    standardize   bool                                standardise the inputs
-    init          "tutorial" | "random" | "const:W,B" initialisation scheme
-    seed          int ≥ 0                             seed for init and row order
-    eta           number > 0                          learning rate
-    epochs        int ≥ 1                             epochs Play runs
-    order         "shuffle" | "sequential" | "random" row order
-    reset         bool                                back to the initial parameters, history cleared
-    train_rows    int ≥ 1                             train this many rows at once (after reset)
-    train_epochs  int ≥ 1                             train this many epochs at once (after reset)
-    phase         "row" | "forward" | "loss" | "backward" | "update"   step-through phase to show
-    select        parameter name, e.g. "W111"         select it everywhere
-    tab           "derivation" | "loss" | "race" | "landscape" | "boundary" | "gradcheck"
-    landscape     [x parameter, y parameter]          the landscape's two axes
-    race_etas     list of 1–4 numbers > 0             the race's learning rates
-    highlight     list of objectNames                 widgets to draw the eye to
+The lesson itself (file format, setup keys, checking, `Lesson.setup_at`) is engine.lesson,
+Qt-free. This panel reads the lesson file, shows a step and writes `state.lesson_step`;
+when the step changes it emits the step's whole setup for the window's lesson driver to
+carry out. It never changes the rest of the app itself.
 """
 from __future__ import annotations
 
-import json
-import math
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
-from engine.resources import LESSON_FILE
+from engine.lesson import DEFAULT_LESSON, SETUP_KEYS, Lesson, LessonError, LessonStep, load_lesson, parse_lesson
 from gui import colors
+from gui.state import AppState
 from gui.widgets.font_scale import FontScaled
+from gui.widgets.state_view import subscribe
 
-FORMAT = "backprop-studio-lesson"
-VERSION = 1
-MAX_BYTES = 1_000_000
-DEFAULT_LESSON = LESSON_FILE
+__all__ = ["DEFAULT_LESSON", "SETUP_KEYS", "Lesson", "LessonError", "LessonPanel", "LessonStep", "load_lesson",
+           "parse_lesson"]
 
-TASKS = ("regression", "classification")
-ORDERS = ("shuffle", "sequential", "random")
-PHASES = ("row", "forward", "loss", "backward", "update")
-TABS = ("derivation", "loss", "race", "landscape", "boundary", "gradcheck")
+KEEPS_WORK = "Starting the lesson keeps your own work: leave the lesson at any time to go back to it."
 
 
-class LessonError(ValueError):
-    """A lesson file could not be used; the message says what and where."""
-
-
-@dataclass(frozen=True)
-class LessonStep:
-    id: str
-    title: str
-    text: str  # HTML
-    setup: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Lesson:
-    title: str
-    steps: tuple[LessonStep, ...]
-
-
-# ---- checking a setup ----------------------------------------------------------------------
-def _is_int(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_number(v) -> bool:
-    return (isinstance(v, (int, float)) and not isinstance(v, bool)) and math.isfinite(v)
-
-
-def _is_param(v) -> bool:
-    return isinstance(v, str) and len(v) in (3, 4) and v[0] in "Wb" and v[1:].isdigit()
-
-
-def _is_init(v) -> bool:
-    return isinstance(v, str) and (v in ("tutorial", "random") or v.startswith("const:"))
-
-
-# key: (check, what a right value looks like)
-SETUP_KEYS: dict[str, tuple] = {
-    "task": (lambda v: v in TASKS, f"one of {', '.join(TASKS)}"),
-    "dataset": (lambda v: isinstance(v, str) and bool(v.strip()), "a table name such as \"students-regression\""),
-    "standardize": (lambda v: isinstance(v, bool), "true or false"),
-    "init": (_is_init, "\"tutorial\", \"random\" or \"const:W,B\""),
-    "seed": (lambda v: _is_int(v) and v >= 0, "a whole number ≥ 0"),
-    "eta": (lambda v: _is_number(v) and v > 0, "a number > 0"),
-    "epochs": (lambda v: _is_int(v) and v >= 1, "a whole number ≥ 1"),
-    "order": (lambda v: v in ORDERS, f"one of {', '.join(ORDERS)}"),
-    "reset": (lambda v: isinstance(v, bool), "true or false"),
-    "train_rows": (lambda v: _is_int(v) and v >= 1, "a whole number ≥ 1"),
-    "train_epochs": (lambda v: _is_int(v) and v >= 1, "a whole number ≥ 1"),
-    "phase": (lambda v: v in PHASES, f"one of {', '.join(PHASES)}"),
-    "select": (_is_param, "a parameter name such as \"W111\" or \"b21\""),
-    "tab": (lambda v: v in TABS, f"one of {', '.join(TABS)}"),
-    "landscape": (lambda v: isinstance(v, list) and len(v) == 2 and all(map(_is_param, v)) and v[0] != v[1],
-                  "a list of two different parameter names, e.g. [\"W211\", \"b21\"]"),
-    "race_etas": (lambda v: isinstance(v, list) and 1 <= len(v) <= 4 and all(_is_number(e) and e > 0 for e in v),
-                  "a list of 1 to 4 numbers > 0"),
-    "highlight": (lambda v: isinstance(v, list) and all(isinstance(s, str) and s for s in v),
-                  "a list of widget names (objectNames)"),
-}
-
-
-def _check_setup(setup, where: str) -> dict:
-    if not isinstance(setup, dict):
-        raise LessonError(f"{where}: \"setup\" must be an object {{...}}, not {type(setup).__name__}")
-    for key, value in setup.items():
-        if key not in SETUP_KEYS:
-            known = ", ".join(SETUP_KEYS)
-            raise LessonError(f"{where}: unknown setup key {key!r} (known keys: {known})")
-        check, expected = SETUP_KEYS[key]
-        if not check(value):
-            raise LessonError(f"{where}: setup {key!r} must be {expected}, got {json.dumps(value)}")
-    return dict(setup)
-
-
-def _text_field(obj: dict, key: str, where: str) -> str:
-    if key not in obj:
-        raise LessonError(f"{where}: missing {key!r}")
-    value = obj[key]
-    if not isinstance(value, str) or not value.strip():
-        raise LessonError(f"{where}: {key!r} must be non-empty text")
-    return value
-
-
-def parse_lesson(data) -> Lesson:
-    """A Lesson from the decoded JSON; LessonError naming the step and field otherwise."""
-    if not isinstance(data, dict):
-        raise LessonError("the file must hold one JSON object {...} with \"steps\"")
-    if data.get("format", FORMAT) != FORMAT:
-        raise LessonError(f"this is not a lesson file (format {data.get('format')!r}, expected {FORMAT!r})")
-    version = data.get("version", VERSION)
-    if version != VERSION:
-        raise LessonError(f"lesson version {version!r} is not supported (this app reads version {VERSION})")
-    title = data.get("title", "Lesson")
-    if not isinstance(title, str):
-        raise LessonError("\"title\" must be text")
-    steps = data.get("steps")
-    if not isinstance(steps, list) or not steps:
-        raise LessonError("\"steps\" must be a non-empty list of steps")
-    seen: set[str] = set()
-    out = []
-    for k, step in enumerate(steps, start=1):
-        where = f"step {k}"
-        if not isinstance(step, dict):
-            raise LessonError(f"{where}: each step must be an object {{...}}")
-        step_id = _text_field(step, "id", where)
-        where = f"step {k} ({step_id!r})"
-        if step_id in seen:
-            raise LessonError(f"{where}: the id is used twice; ids must be unique")
-        seen.add(step_id)
-        out.append(LessonStep(
-            id=step_id,
-            title=_text_field(step, "title", where),
-            text=_text_field(step, "text", where),
-            setup=_check_setup(step.get("setup", {}), where),
-        ))
-    return Lesson(title=title, steps=tuple(out))
-
-
-def load_lesson(path: str | Path) -> Lesson:
-    path = Path(path)
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise LessonError(f"the file is larger than {MAX_BYTES // 1_000_000} MB; a lesson is a small text file")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise LessonError("the file does not exist") from None
-    except IsADirectoryError:
-        raise LessonError("that is a folder, not a lesson file") from None
-    except OSError as e:
-        raise LessonError(f"the file cannot be read ({e.strerror or e})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise LessonError("the file is not UTF-8 text") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise LessonError(f"line {e.lineno}, column {e.colno}: not valid JSON ({e.msg})") from None
-    return parse_lesson(data)
-
-
-# ---- the panel -------------------------------------------------------------------------------
 class LessonPanel(FontScaled, QWidget):
-    """objectName 'lessonPanel': the lesson's current step, with Back / Next.
+    """objectName 'lessonPanel': the lesson's current step (state.lesson_step; None = not started).
 
-    load(path=DEFAULT_LESSON, apply=False) -> bool
-        Read and check a lesson file and show its first step. With apply=True the first step's
-        setup is emitted too. On a bad file: returns False, shows the reason (label
-        'lessonError'), emits loadFailed(message), and keeps any lesson already loaded.
-    go_to(i) / next() / back()    show step i (emits stepChanged(setup) every time)
-    current_index (int, −1 before a lesson is loaded), current_step, steps, lesson, error
+    LessonPanel(state, parent=None, path=DEFAULT_LESSON)   reads the lesson file at once
+    load(path=DEFAULT_LESSON) -> bool
+        Read and check a lesson file. On a bad file: returns False, shows the reason (label
+        'lessonError'), emits loadFailed(message) and keeps any lesson already loaded. A new
+        lesson loaded during the lesson restarts it at step 0.
+    start() / leave() / go_to(i) / next() / back()   write state.lesson_step (leave also emits
+        leaveRequested)
+    lesson, steps, current_index (−1 when not in the lesson), current_step, error
     set_font_scale(factor)
-    Signals: stepChanged(dict) the step's setup (a copy) for the window to carry out;
+    Signals: stepChanged(dict)  lesson.setup_at(step): the whole setup to carry out, emitted
+                                whenever state.lesson_step changes to a step;
+             leaveRequested()   the user left the lesson (state.lesson_step is None already);
              loadFailed(str).
-    Widgets: lessonTitle, lessonCounter, lessonText (rich text), lessonBackButton,
-             lessonNextButton, lessonError.
+    Widgets: lessonTitle, lessonCounter, lessonText (rich text), lessonKeepsWork, lessonStartButton,
+             lessonLeaveButton, lessonBackButton, lessonNextButton, lessonError.
     """
 
     stepChanged = Signal(dict)
+    leaveRequested = Signal()
     loadFailed = Signal(str)
 
     BASE_PIXELS = 17
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, state: AppState, parent: QWidget | None = None, path: str | Path = DEFAULT_LESSON):
         super().__init__(parent)
+        self.state = state
         self.setObjectName("lessonPanel")
         self.setAccessibleName("Guided lesson")
         self.lesson: Lesson | None = None
         self.error: str | None = None
-        self._index = -1
 
         self.counter = QLabel(self)
         self.counter.setObjectName("lessonCounter")
@@ -238,18 +72,23 @@ class LessonPanel(FontScaled, QWidget):
         self.error_label = QLabel(self)
         self.error_label.setObjectName("lessonError")
         self.error_label.setWordWrap(True)
-        self.error_label.setTextFormat(Qt.RichText)
+        self.error_label.setTextFormat(Qt.PlainText)
         self.error_label.setStyleSheet(
             f"background: {colors.WARN_FILL}; color: {colors.INK}; padding: 6px; border-radius: 4px;")
         self.error_label.hide()
-        self.back_button = QPushButton("◀  Back", self)
-        self.back_button.setObjectName("lessonBackButton")
-        self.back_button.setToolTip("The previous step of the lesson")
-        self.back_button.clicked.connect(self.back)
-        self.next_button = QPushButton("Next  ▶", self)
-        self.next_button.setObjectName("lessonNextButton")
-        self.next_button.setToolTip("The next step of the lesson: sets the app up for it")
-        self.next_button.clicked.connect(self.next)
+        self.keeps_work = QLabel(KEEPS_WORK, self)
+        self.keeps_work.setObjectName("lessonKeepsWork")
+        self.keeps_work.setWordWrap(True)
+        self.keeps_work.setStyleSheet(f"color: {colors.MUTED};")
+
+        self.start_button = self._button("▶  Start the lesson", "lessonStartButton",
+                                         "Begin the guided lesson at its first step", self.start)
+        self.leave_button = self._button("Leave the lesson", "lessonLeaveButton",
+                                         "Stop the lesson and go back to your own work", self.leave)
+        self.back_button = self._button("◀  Back", "lessonBackButton",
+                                        "The previous step of the lesson, as it was shown", self.back)
+        self.next_button = self._button("Next  ▶", "lessonNextButton",
+                                        "The next step of the lesson: sets the app up for it", self.next)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.back_button)
@@ -261,12 +100,38 @@ class LessonPanel(FontScaled, QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.error_label)
         layout.addWidget(self.text, 1)
+        layout.addWidget(self.keeps_work)
+        layout.addWidget(self.start_button)
         layout.addLayout(buttons)
+        layout.addWidget(self.leave_button)
+
+        subscribe(self, state.events.lesson_step, self._step_changed)
         self._apply_font()
+        self._read(path)  # a step already in the state is shown as it is, not set up again
         self._render()
 
+    def _button(self, text: str, name: str, tip: str, slot) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setObjectName(name)
+        button.setToolTip(tip)
+        button.clicked.connect(slot)
+        return button
+
     # ---- loading --------------------------------------------------------------------------------
-    def load(self, path: str | Path = DEFAULT_LESSON, apply: bool = False) -> bool:
+    def load(self, path: str | Path = DEFAULT_LESSON) -> bool:
+        if not self._read(path):
+            self._render()
+            self.loadFailed.emit(self.error)
+            return False
+        if self.state.lesson_step is None:
+            self._render()
+        elif self.state.lesson_step == 0:
+            self._step_changed(0)  # the same index, a new lesson: show and set up its first step
+        else:
+            self.state.lesson_step = 0
+        return True
+
+    def _read(self, path: str | Path) -> bool:
         path = Path(path)
         try:
             lesson = load_lesson(path)
@@ -274,72 +139,96 @@ class LessonPanel(FontScaled, QWidget):
             self.error = f"The lesson {path.name!r} could not be loaded: {e}."
             self.error_label.setText(self.error)
             self.error_label.show()
-            if self.lesson is None:
-                self._render()
-            self.loadFailed.emit(self.error)
             return False
         self.error = None
         self.error_label.hide()
         self.lesson = lesson
-        self._index = 0
-        self._render()
-        if apply:
-            self.stepChanged.emit(dict(self.current_step.setup))
         return True
 
-    # ---- navigation -----------------------------------------------------------------------------
+    # ---- navigation: every move writes state.lesson_step ---------------------------------------
     @property
     def steps(self) -> tuple[LessonStep, ...]:
         return self.lesson.steps if self.lesson else ()
 
     @property
     def current_index(self) -> int:
-        return self._index
+        step = self.state.lesson_step
+        return step if step is not None and 0 <= step < len(self.steps) else -1
 
     @property
     def current_step(self) -> LessonStep | None:
-        return self.steps[self._index] if 0 <= self._index < len(self.steps) else None
+        i = self.current_index
+        return self.steps[i] if i >= 0 else None
 
     def go_to(self, index: int) -> None:
         if not self.steps:
             return
         if not 0 <= index < len(self.steps):
             raise IndexError(f"the lesson has steps 0 to {len(self.steps) - 1}, not {index}")
-        self._index = index
-        self._render()
-        self.stepChanged.emit(dict(self.current_step.setup))
+        self.state.lesson_step = index
+
+    def start(self) -> None:
+        self.go_to(0)
+
+    def leave(self) -> None:
+        self.state.lesson_step = None
+        self.leaveRequested.emit()
 
     def next(self) -> None:
-        if self._index + 1 < len(self.steps):
-            self.go_to(self._index + 1)
+        i = self.current_index
+        if i >= 0 and i + 1 < len(self.steps):
+            self.go_to(i + 1)
 
     def back(self) -> None:
-        if self._index > 0:
-            self.go_to(self._index - 1)
+        i = self.current_index
+        if i > 0:
+            self.go_to(i - 1)
+
+    def _step_changed(self, _step) -> None:
+        self._render()
+        if self.current_index >= 0:
+            self.stepChanged.emit(self.lesson.setup_at(self.current_index))
 
     # ---- drawing ----------------------------------------------------------------------------------
     def _render(self) -> None:
         step = self.current_step
-        if step is None:
+        started = step is not None
+        self.start_button.setVisible(not started)
+        self.keeps_work.setVisible(not started)
+        self.leave_button.setVisible(started)
+        self.back_button.setVisible(started)
+        self.next_button.setVisible(started)
+        if self.lesson is None:
             self.counter.setText("")
             self.title.setText("No lesson loaded")
             self.text.setHtml("<p>The guided lesson could not be shown. The rest of the app works as usual.</p>"
                               if self.error else "")
+            self.start_button.setEnabled(False)
             self.back_button.setEnabled(False)
             self.next_button.setEnabled(False)
             return
         n = len(self.steps)
-        self.counter.setText(f"{self.lesson.title} · page {self._index + 1} of {n}")
+        self.start_button.setEnabled(True)
+        if not started:
+            self.counter.setText(f"{n} steps")
+            self.title.setText(self.lesson.title)
+            self.text.setHtml(f"<p>{n} short steps, from a first guess to a trained network. "
+                              "Each step sets the app up for what it explains; Back shows an earlier "
+                              "step again exactly as it was.</p>")
+            return
+        i = self.current_index
+        self.counter.setText(f"{self.lesson.title} · page {i + 1} of {n}")
         self.title.setText(step.title)
         self.text.setHtml(step.text)
-        self.back_button.setEnabled(self._index > 0)
-        self.next_button.setEnabled(self._index + 1 < n)
+        self.back_button.setEnabled(i > 0)
+        self.next_button.setEnabled(i + 1 < n)
 
     def _apply_font(self) -> None:
         px = self.scaled_pixels()
         font = QFont(self.font())
         font.setPixelSize(px)
-        for w in (self.counter, self.error_label, self.back_button, self.next_button):
+        for w in (self.counter, self.error_label, self.keeps_work, self.start_button, self.leave_button,
+                  self.back_button, self.next_button):
             w.setFont(font)
         title = QFont(font)
         title.setPixelSize(round(px * 1.35))

@@ -1,28 +1,38 @@
-"""Predict: type a new student's inputs (in the table's units) and see the forward pass.
+"""Predict: type a new row's inputs (in the table's units) and see the forward pass.
 
-The panel only collects the numbers; the window asks the engine
-(`engine.predict.predict_named`) and hands the result back to `show_result` and
-to the canvas.
+A view of the application state. Predict sets `state.predict_inputs`; the controller
+then shows a prediction moment (`state.shown.kind == "prediction"`), whose ŷ this
+panel writes (the canvas shows the whole forward pass). "Back to training" sets
+`state.predict_inputs` to None. The boxes are pre-filled with the table's column
+means when the table changes; what the user typed survives everything else (a new
+set-up with the same input columns keeps it).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from engine.notation import fmt
+from engine.notation import fmt, output_name
+from gui.state import AppState
+from gui.widgets.state_view import subscribe
+
+INPUT_RANGE = 1e9
+INPUT_DECIMALS = 6
 
 
 class PredictPanel(QWidget):
-    predictRequested = Signal(list)  # raw input values, in column order
-    cleared = Signal()
+    """A view of `state` (setup, shown, predict_inputs, precision). Widgets: predictInput1…,
+    predictButton, predictClearButton, predictResult."""
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, state: AppState, parent: QWidget | None = None):
         super().__init__(parent)
+        self.state = state
         self.setObjectName("predictPanel")
         self._form = QFormLayout()
         self._inputs: list[QDoubleSpinBox] = []
+        self._names: tuple[str, ...] | None = None
+        self._prefilled: list[float] = []  # the column means the boxes were filled with
         self.predict_button = QPushButton("Predict", objectName="predictButton")
         self.clear_button = QPushButton("Back to training", objectName="predictClearButton")
         self.result = QLabel(objectName="predictResult")
@@ -33,26 +43,19 @@ class PredictPanel(QWidget):
         buttons.addWidget(self.predict_button)
         buttons.addWidget(self.clear_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("A new student: type the inputs, then Predict. The canvas shows the forward pass."))
+        layout.addWidget(QLabel("A new row: type the inputs, then Predict. The canvas shows the forward pass."))
         layout.addLayout(self._form)
         layout.addLayout(buttons)
         layout.addWidget(self.result)
         layout.addStretch(1)
 
-    def set_inputs(self, names: Sequence[str], typical: Sequence[float] = ()) -> None:
-        """One box per input column, pre-filled with a typical value (e.g. the column mean)."""
-        while self._form.rowCount():
-            self._form.removeRow(0)
-        self._inputs = []
-        for i, name in enumerate(names):
-            box = QDoubleSpinBox(objectName=f"predictInput{i + 1}")
-            box.setRange(-1e6, 1e6)
-            box.setDecimals(4)
-            box.setValue(float(typical[i]) if i < len(typical) else 0.0)
-            self._inputs.append(box)
-            self._form.addRow(f"{name} (x{i + 1})", box)
-        self.result.clear()
+        subscribe(self, state.events.setup, self._on_setup)
+        subscribe(self, state.events.predict_inputs, self._on_predict_inputs)
+        for event in (state.events.shown, state.events.precision):
+            subscribe(self, event, self.render_state)
+        self._on_setup()
 
+    # ---- public --------------------------------------------------------------------------
     def values(self) -> list[float]:
         return [box.value() for box in self._inputs]
 
@@ -61,15 +64,55 @@ class PredictPanel(QWidget):
             box.setValue(float(v))
 
     def request(self) -> None:
-        self.predictRequested.emit(self.values())
+        """Predict: the typed row becomes the state's predicted inputs."""
+        self.state.predict_inputs = tuple(self.values())
 
     def clear(self) -> None:
-        self.result.clear()
-        self.cleared.emit()
+        """Back to training."""
+        self.state.predict_inputs = None
 
-    def show_result(self, values: Mapping[str, float] | None, error: str = "") -> None:
-        if values is None:
-            self.result.setText(error)
+    # ---- the state --------------------------------------------------------------------------
+    def _on_setup(self, *_args) -> None:
+        setup = self.state.setup
+        names = () if setup is None else tuple(setup.dataset.input_names)
+        means = [float(v) for v in setup.dataset.X.mean(axis=0)] if setup is not None and setup.dataset.n_rows else []
+        if names == self._names:
+            # The same inputs: keep what was typed; boxes nobody touched follow the new table's means.
+            if self.values() == self._prefilled and means:
+                self.set_values(means)
+                self._prefilled = self.values()
             return
-        outs = [(k, v) for k, v in values.items() if k.startswith("ŷ")]
-        self.result.setText("Prediction: " + ", ".join(f"<b>{k} = {fmt(v)}</b>" for k, v in outs))
+        self._names = names
+        while self._form.rowCount():
+            self._form.removeRow(0)
+        self._inputs = []
+        for i, name in enumerate(names):
+            box = QDoubleSpinBox(objectName=f"predictInput{i + 1}")
+            box.setRange(-INPUT_RANGE, INPUT_RANGE)
+            box.setDecimals(INPUT_DECIMALS)
+            box.setValue(means[i] if i < len(means) else 0.0)
+            self._inputs.append(box)
+            self._form.addRow(f"{name} (x{i + 1})", box)
+        self._prefilled = self.values()
+        self.render_state()
+
+    def _on_predict_inputs(self, *_args) -> None:
+        values = self.state.predict_inputs
+        if values is not None and len(values) == len(self._inputs):
+            self.set_values(values)  # e.g. set by the lesson: the boxes show the predicted row
+        self.render_state()
+
+    def render_state(self, *_args) -> None:
+        m, d = self.state.shown, self.state.precision
+        if m is None or m.kind != "prediction":
+            self.result.clear()
+            return
+        names = ()
+        setup = self.state.setup
+        if setup is not None and setup.spec == m.spec:
+            names = setup.dataset.target_names
+        outs = []
+        for k, v in enumerate(m.y_hat):
+            label = f" ({names[k]})" if k < len(names) else ""
+            outs.append(f"<b>{output_name(m.spec, k + 1)} = {fmt(v, d)}</b>{label}")
+        self.result.setText("Prediction: " + ", ".join(outs))

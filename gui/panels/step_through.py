@@ -2,10 +2,12 @@
 backward, update — with Next/Previous buttons (Page Down / Page Up, which
 presentation clickers send).
 
-The panel only keeps track of where we are and explains it; the window shows the
-phase on the canvas, table and derivation. The numbers in the explanations come
-from the record being stepped through (`Training.peek()` before the update, so
-what is explained is exactly what the update will apply).
+A view of the application state: the buttons write `state.phase`; the words
+explain `state.shown` (the controller shows the next row as a preview moment,
+with its update in the 'update' phase, so what is explained is exactly what
+training then applies). Next on 'update' asks for the row to be trained
+(commitRequested) and Previous on 'pick' asks to go back one row (backRequested):
+the controller does it and sets the phase.
 """
 from __future__ import annotations
 
@@ -13,9 +15,12 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
-from engine.record import StepRecord
+from engine.notation import display_name, fmt, output_name
 from engine.spec import NetworkSpec
-from engine.notation import fmt
+from gui.state import AppState
+from gui.widgets.state_view import subscribe
+
+IDLE_HINT = "Press <b>Next phase</b> (Page Down) to walk through one training row."
 
 
 def phase_sequence(spec: NetworkSpec) -> list[tuple[str, int]]:
@@ -25,23 +30,18 @@ def phase_sequence(spec: NetworkSpec) -> list[tuple[str, int]]:
 
 
 class StepThroughPanel(QWidget):
-    """Signals: phaseChanged(phase, forward_layers) on every move; commitRequested()
-    when Next is pressed on 'update' (train the row for real; the window then calls
-    `start_row`); backRequested() when Previous is pressed on 'pick' (go back one row)."""
+    """A view of `state` (setup, shown, phase, selected, precision).
+    next()/previous() (the buttons) move `state.phase`; signals commitRequested() when
+    Next is pressed on 'update' and backRequested() when Previous is pressed on 'pick'
+    (or outside step-through)."""
 
-    phaseChanged = Signal(str, int)
     commitRequested = Signal()
     backRequested = Signal()
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, state: AppState, parent: QWidget | None = None):
         super().__init__(parent)
+        self.state = state
         self.setObjectName("stepThroughPanel")
-        self._spec: NetworkSpec | None = None
-        self._record: StepRecord | None = None
-        self._input_names: tuple[str, ...] = ()
-        self._sequence: list[tuple[str, int]] = [("pick", 0)]
-        self._index = 0
-        self._active = False  # the first Next enters step-through at 'pick'
 
         self.title = QLabel(objectName="phaseTitle")
         self.title.setStyleSheet("font-weight: bold;")
@@ -70,104 +70,88 @@ class StepThroughPanel(QWidget):
         # A strip, not a page: never take height from the canvas above it.
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
-        self._render()
 
-    # ---- the view contract -----------------------------------------------------------
-    def set_network(self, spec: NetworkSpec, input_names=()) -> None:
-        self._spec = spec
-        self._input_names = tuple(input_names)
-        self._sequence = phase_sequence(spec)
-        self._index = 0
-        self._render()
-
-    def show_preview(self, record: StepRecord | None) -> None:
-        """The row being stepped through (before its update)."""
-        self._record = record
-        self._render()
+        for event in (state.events.setup, state.events.shown, state.events.phase, state.events.selected,
+                      state.events.precision):
+            subscribe(self, event, self.render_state)
+        self.render_state()
 
     # ---- moving ----------------------------------------------------------------------
     @property
-    def phase(self) -> tuple[str, int]:
-        return self._sequence[self._index]
+    def phase(self) -> tuple[str, int] | None:
+        return self.state.phase
 
-    def start_row(self, record: StepRecord | None) -> None:
-        """Begin a row at 'pick'."""
-        self._record = record
-        self._go(0)
-
-    def end_row(self, record: StepRecord | None) -> None:
-        """Show a row at 'update' (after stepping back onto it)."""
-        self._record = record
-        self._go(len(self._sequence) - 1)
-
-    def go_to_phase(self, phase: str) -> None:
-        """Jump to the first step of this phase ('pick', 'forward', 'loss', 'backward', 'update')."""
-        names = [p for p, _ in self._sequence]
-        self._go(names.index(phase))
-
-    def leave(self) -> None:
-        """Out of step-through (training moved on): the next Next starts at 'pick' again."""
-        self._active = False
-        self._record = None
-        self._index = 0
-        self._render()
+    def sequence(self) -> list[tuple[str, int]]:
+        spec = self.state.spec
+        return [("pick", 0)] if spec is None else phase_sequence(spec)
 
     def next(self) -> None:
-        if not self._active:
-            self._active = True
-            self._go(0)
-        elif self._index == len(self._sequence) - 1:
+        seq, phase = self.sequence(), self.state.phase
+        if phase is None or phase not in seq:
+            self.state.phase = seq[0]
+        elif phase[0] == "update":
             self.commitRequested.emit()
         else:
-            self._go(self._index + 1)
+            self.state.phase = seq[seq.index(phase) + 1]
 
     def previous(self) -> None:
-        if not self._active or self._index == 0:
-            self._active = True
+        seq, phase = self.sequence(), self.state.phase
+        if phase is None or phase not in seq or phase[0] == "pick":
             self.backRequested.emit()
         else:
-            self._go(self._index - 1)
-
-    def _go(self, index: int) -> None:
-        self._active = True
-        self._index = index
-        self._render()
-        self.phaseChanged.emit(*self.phase)
+            self.state.phase = seq[seq.index(phase) - 1]
 
     # ---- words -------------------------------------------------------------------------
-    def _render(self) -> None:
-        phase, layers = self.phase
-        total = len(self._sequence)
-        self.title.setText(f"{self._index + 1}/{total} · {_TITLES[phase]}" + (f" (layer {layers})" if phase == "forward" else ""))
-        self.text.setText(self._explain(phase, layers))
+    def render_state(self, *_args) -> None:
+        seq, phase = self.sequence(), self.state.phase
+        if phase is None or phase not in seq:
+            self.title.setText("Step through one row")
+            self.text.setText(IDLE_HINT)
+            return
+        name, layers = phase
+        extra = f" (layer {layers})" if name == "forward" else ""
+        self.title.setText(f"{seq.index(phase) + 1}/{len(seq)} · {_TITLES[name]}{extra}")
+        self.text.setText(self._explain(name, layers))
+
+    def explanation(self) -> str:
+        """The title and the explanation as shown (rich text)."""
+        return f"{self.title.text()}\n{self.text.text()}"
 
     def _explain(self, phase: str, layers: int) -> str:
-        r = self._record
-        if r is None or self._spec is None:
-            return "Press <b>Next phase</b> to walk through one training row."
+        m, d = self.state.shown, self.state.precision
+        if m is None or m.record is None:
+            return IDLE_HINT
+        r, spec = m.record, m.spec
+        ys = ", ".join(fmt(v, d) for v in r.y)
         if phase == "pick":
-            xs = ", ".join(f"{self._name(i)} = {fmt(v)}" for i, v in enumerate(r.x))
-            ys = ", ".join(fmt(v) for v in r.y)
+            xs = ", ".join(f"{self._input_name(i)} = {fmt(v, d)}" for i, v in enumerate(m.x_raw))
             return (f"SGD learns from one row at a time. This is table row <b>{r.row + 1}</b> "
                     f"(epoch {r.epoch}): inputs {xs}; target y = {ys}.")
         if phase == "forward":
-            values = r.forward
-            lit = ", ".join(f"{k} = {fmt(v)}" for k, v in values.items() if k.startswith("O") and int(k[1]) == layers)
+            lit = ", ".join(f"{display_name(spec, f'O{layers}{j}')} = {fmt(m.forward[f'O{layers}{j}'], d)}"
+                            for j in range(1, spec.sizes[layers] + 1))
             return (f"Layer {layers}: each neuron adds its weighted inputs and its bias (Z), then applies "
-                    f"its activation ({self._spec.activations[layers - 1]}) to get O. Here: {lit}.")
+                    f"its activation ({spec.activations[layers - 1]}) to get O. Here: {lit}.")
         if phase == "loss":
-            yhat = ", ".join(fmt(v) for v in r.y_hat)
-            return (f"The prediction ŷ = {yhat} is compared with the target y = "
-                    f"{', '.join(fmt(v) for v in r.y)}: loss L = <b>{fmt(r.loss)}</b> ({self._spec.loss}).")
+            yhat = ", ".join(f"{output_name(spec, k + 1)} = {fmt(v, d)}" for k, v in enumerate(m.y_hat))
+            return (f"The prediction {yhat} is compared with the target y = {ys}: "
+                    f"loss L = <b>{fmt(r.loss, d)}</b> ({spec.loss}).")
         if phase == "backward":
-            dl = ", ".join(fmt(v) for v in r.dloss)
-            return (f"Backward: start from ∂L/∂ŷ = {dl} and carry it back edge by edge with the chain rule. "
+            dl = ", ".join(f"∂L/∂{output_name(spec, k + 1)} = {fmt(v, d)}" for k, v in enumerate(r.dloss))
+            return (f"Backward: start from {dl} and carry it back edge by edge with the chain rule. "
                     "The selected parameter's path is highlighted; the derivation panel multiplies its factors.")
-        return (f"Update: every parameter moves against its own gradient, all at once: "
-                f"p ← p − η·∂L/∂p with η = {fmt(r.eta)}. Press <b>Next</b> to apply it and pick the next row.")
+        text = (f"Update: every parameter moves against its own gradient, all at once: "
+                f"p ← p − η·∂L/∂p with η = {fmt(r.eta, d)}.")
+        name = self.state.selected
+        if m.params_after is not None and name in m.params:
+            text += (f" For {name}: {fmt(m.params[name], d)} − {fmt(r.eta, d)} · ({fmt(r.grads[name], d)}) "
+                     f"= {fmt(m.params_after[name], d)}.")
+        return text + " Press <b>Next</b> to apply it and pick the next row."
 
-    def _name(self, i: int) -> str:
-        return self._input_names[i] if i < len(self._input_names) else f"x{i + 1}"
+    def _input_name(self, i: int) -> str:
+        setup = self.state.setup
+        names = setup.dataset.input_names if setup is not None else ()
+        return names[i] if i < len(names) else f"x{i + 1}"
 
 
 _TITLES = {

@@ -4,27 +4,32 @@ A heat map of P(class 1) (a lightened cividis: dark blue near 0, yellow near 1)
 over the two RAW inputs, the boundary P = 0.5 as a thick black line, the
 table's rows as points (class 0: blue circles, class 1: orange triangles, a
 black ring around every row the network gets wrong) and the accuracy. Numbers
-come from engine.boundary; the grid is recomputed at most MAX_GRID_HZ times a
-second and only while the view is visible.
+come from engine.boundary and engine.contours.
+
+The view reads the application state: the table, network and scaling from
+`state.setup`, the parameters from `state.shown.params` (the ones the shown forward
+pass used). The grid is recomputed through a superqt throttle, at most MAX_GRID_HZ
+times a second, and only while the view is visible.
 """
 from __future__ import annotations
-
-from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from superqt.utils import qthrottled
 
 from engine.boundary import THRESHOLD, boundary_grid, padded_range
+from engine.contours import contour_xy
+from engine.landscape import theta_of
 from engine.network import Network
-from engine.scaling import Standardizer
+from engine.notation import fmt
 from engine.spec import NetworkSpec
 from gui import colors
-from engine.notation import fmt
-from gui.plots.landscape import ColorScale, RateLimiter, _theta_from, contour_xy
-from gui.widgets.font_scale import FontScaled, style_legend
+from gui.plots.style import ColorScale, PinnedLegend, Problem, apply_style, label_style, quiet, style_ticks, tick_font
+from gui.widgets.font_scale import FontScaled
+from gui.widgets.state_view import RenderWhenShown, subscribe
 
 MAX_GRID_HZ = 10
 GRID_POINTS = 161  # one point through the network each: cheap, and a smoother picture
@@ -43,74 +48,65 @@ def is_classifier(spec: NetworkSpec) -> bool:
     return spec.loss == "bce" or spec.activations[-1] == "sigmoid"
 
 
-class BoundaryView(FontScaled, QWidget):
+class BoundaryView(FontScaled, RenderWhenShown, QWidget):
     """objectName 'boundaryView': P(class 1) over the two raw inputs, the rows, the accuracy.
 
-    Contract (the main window calls these; cheap when hidden):
-      set_network(spec, input_names=())        a new network shape
-      set_problem(spec, X_raw, Y, input_names=(), scaler=None, target_name="class")
-                                               the table in raw units and the Standardizer the
-                                               network sees it through (None: identity)
-      show_record(record_or_None, params)      the latest parameters (name -> value) on the
-                                               refresh tick; the grid follows at ≤ 10 Hz
-    Also refresh_now(), boundary() -> engine.boundary.BoundaryGrid | None (last drawn),
-    accuracy_text(), set_font_scale(factor). Signal updated() after every recompute.
-    Only 2-input classifiers (sigmoid output or cross-entropy loss) have a boundary;
-    otherwise the view says so.
+    BoundaryView(state, parent=None) subscribes to state.setup (the problem), state.shown (the
+    parameters) and state.precision. Public: refresh_now(), boundary() ->
+    engine.boundary.BoundaryGrid | None (last drawn), accuracy_text(), set_font_scale(factor).
+    Signal updated() after every recompute. Only 2-input classifiers (sigmoid output or
+    cross-entropy loss) have a boundary; otherwise the view says so.
     """
 
     updated = Signal()
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, state, parent: QWidget | None = None):
         super().__init__(parent)
+        apply_style()
+        self.state = state
         self.setObjectName("boundaryView")
         self.setAccessibleName("Decision boundary")
-        self._spec: NetworkSpec | None = None
+        self._problem: Problem | None = None
         self._net: Network | None = None
-        self._input_names: tuple[str, ...] = ()
-        self._target_name = "class"
-        self._X_raw: np.ndarray | None = None
-        self._Y: np.ndarray | None = None
-        self._scaler: Standardizer | None = None
         self._theta: np.ndarray | None = None
+        self._ranges = None
         self._boundary = None
-        self._limiter = RateLimiter(self._recompute, 1000 / MAX_GRID_HZ, self.isVisible, self)
+        self._drawn = None  # (theta bytes, precision) the picture on screen was computed for
+        self._grid_soon = qthrottled(self._recompute, timeout=1000 // MAX_GRID_HZ, leading=True, parent=self)
         self._build()
         self._apply_font()
+        subscribe(self, state.events.setup, self._setup_changed)
+        subscribe(self, state.events.shown, self._shown_changed)
+        subscribe(self, state.events.precision, self.request_render)
+        self._setup_changed(state.setup)
 
     def _build(self) -> None:
         self.accuracy_label = QLabel(self)
         self.accuracy_label.setObjectName("boundaryAccuracy")
         self.accuracy_label.setTextFormat(Qt.RichText)
-        self.plot = pg.PlotWidget(background="w")
+        self.accuracy_label.setWordWrap(True)
+        self.plot = pg.PlotWidget()
         self.plot.setObjectName("boundaryPlot")
-        item = self.plot.getPlotItem()
-        item.setMenuEnabled(False)
-        item.hideButtons()
-        self.image = pg.ImageItem(axisOrder="col-major")
+        item = quiet(self.plot.getPlotItem())
+        self.image = pg.ImageItem()
         item.addItem(self.image)
         cmap = pastel_map()
         self.image.setColorMap(cmap)
         self.color_bar = ColorScale(cmap)
         self.color_bar.setObjectName("boundaryColorScale")
-        self.color_bar.set_range(0.0, 1.0, [(v, fmt(v)) for v in (0.0, 0.25, 0.5, 0.75, 1.0)])
         boundary_pen = pg.mkPen(colors.INK, width=3)
         boundary_pen.setCapStyle(Qt.RoundCap)
         self.boundary_line = pg.PlotDataItem(pen=boundary_pen, connect="pairs")
         self.points = [
             pg.ScatterPlotItem(symbol="o", size=17, brush=pg.mkBrush(colors.BLUE), pen=pg.mkPen("w", width=1.5)),
-            pg.ScatterPlotItem(symbol="t1", size=20, brush=pg.mkBrush(colors.ORANGE), pen=pg.mkPen(colors.INK, width=1.5)),
+            pg.ScatterPlotItem(symbol="t1", size=20, brush=pg.mkBrush(colors.ORANGE),
+                               pen=pg.mkPen(colors.INK, width=1.5)),
         ]
         self.wrong = pg.ScatterPlotItem(symbol="o", size=30, brush=None, pen=pg.mkPen(colors.INK, width=3))
         for z, it in enumerate((self.boundary_line, self.wrong, *self.points)):
             it.setZValue(10 + z)
             item.addItem(it)
-        self.legend = pg.LegendItem(offset=(10, 10), brush=pg.mkBrush(255, 255, 255, 225),
-                                    pen=pg.mkPen(colors.MUTED), labelTextColor=colors.INK)
-        self.legend.setParentItem(item.getViewBox())
-        for axis in ("left", "bottom"):
-            item.getAxis(axis).setPen(pg.mkPen(colors.INK))
-            item.getAxis(axis).setTextPen(pg.mkPen(colors.INK))
+        self.legend = PinnedLegend(item.getViewBox(), "top-left", pen=pg.mkPen(colors.MUTED))
 
         self.message = QLabel(self)
         self.message.setObjectName("boundaryMessage")
@@ -131,51 +127,40 @@ class BoundaryView(FontScaled, QWidget):
         layout.addWidget(self.stack, 1)
         self._say("Load a classification network and a table to see its decision boundary.")
 
-    # ---- contract ------------------------------------------------------------------------------
-    def set_network(self, spec: NetworkSpec, input_names: Sequence[str] = ()) -> None:
-        if input_names:
-            self._input_names = tuple(input_names)
-        if spec == self._spec and self._net is not None:
+    # ---- the state ------------------------------------------------------------------------------
+    def _setup_changed(self, setup) -> None:
+        problem = Problem.of(setup)
+        self._problem = problem
+        self._theta = self._boundary = self._drawn = None
+        if problem is None:
+            self._net = None
             return
-        self._spec = spec
-        self._net = Network(spec)
-        self._theta = None
-        self._boundary = None
-        if self._X_raw is not None and self._X_raw.shape[1] != spec.n_inputs:
-            self._X_raw = self._Y = None
-        self._check_applicable()
-        self._limiter.request()
-
-    def set_problem(self, spec: NetworkSpec, X_raw, Y, input_names: Sequence[str] = (),
-                    scaler: Standardizer | None = None, target_name: str = "class") -> None:
-        self.set_network(spec, input_names)
-        self._X_raw = np.asarray(X_raw, dtype=float)
-        Y = np.asarray(Y, dtype=float)
-        self._Y = Y[:, None] if Y.ndim == 1 else Y
-        self._scaler = scaler
-        self._target_name = target_name
-        self._ranges = (padded_range(self._X_raw[:, 0]), padded_range(self._X_raw[:, 1])) \
-            if self._X_raw.shape[1] == 2 else None
-        self._set_points()
+        self._net = Network(problem.spec)
+        if problem.X_raw.shape[1] == 2:
+            self._ranges = (padded_range(problem.X_raw[:, 0]), padded_range(problem.X_raw[:, 1]))
+            cls = problem.Y[:, 0] >= THRESHOLD
+            for k, scatter in enumerate(self.points):
+                rows = problem.X_raw[cls == bool(k)]
+                scatter.setData(rows[:, 0], rows[:, 1])
+        self._write_legend()
         self._apply_labels()
-        self._check_applicable()
-        self._limiter.request()
+        if self._check_applicable():
+            self._shown_changed(self.state.shown)
 
-    def show_record(self, record, params: Mapping[str, float] | None) -> None:
-        if self._spec is None:
-            if record is None:
-                return
-            self.set_network(record.spec)
-        if params is not None:
-            theta = _theta_from(self._spec, params)
-        elif record is not None:
-            theta = np.array(record.theta_after, dtype=float)
-        else:
+    def _shown_changed(self, moment) -> None:
+        problem = self._problem
+        if problem is None:
             return
-        if self._theta is not None and np.array_equal(theta, self._theta):
-            return
-        self._theta = theta
-        self._limiter.request()
+        if moment is not None and moment.spec == problem.spec:
+            self._theta = theta_of(problem.spec, moment.params)
+        elif self._theta is None:
+            self._theta = problem.theta0.copy()
+        self.request_render()
+
+    @property
+    def _target_name(self) -> str:
+        names = () if self._problem is None else self._problem.target_names
+        return names[0] if names else "class"
 
     def boundary(self):
         return self._boundary
@@ -184,92 +169,85 @@ class BoundaryView(FontScaled, QWidget):
         return self.accuracy_label.text()
 
     def refresh_now(self) -> None:
-        self._limiter.pending = True
-        self._recompute()
-        self._limiter.pending = False
+        """Recompute now, shown or not (ignores the throttle)."""
+        self._recompute(force=True)
 
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        super().showEvent(event)
-        if self._limiter.pending:
-            self._limiter.request()
+    def render_state(self) -> None:
+        if self._applicable() and self._theta is not None \
+                and (self._theta.tobytes(), self.state.precision) != self._drawn:
+            self._grid_soon()
 
     # ---- drawing -------------------------------------------------------------------------------
     def _applicable(self) -> bool:
-        return self._spec is not None and self._spec.n_inputs == 2 and is_classifier(self._spec)
+        spec = None if self._problem is None else self._problem.spec
+        return spec is not None and spec.n_inputs == 2 and is_classifier(spec)
 
-    def _check_applicable(self) -> None:
-        if self._spec is None:
-            return
-        if self._spec.n_inputs != 2:
-            self._say(f"A decision boundary is drawn over two inputs; this network has "
-                      f"{self._spec.n_inputs}.")
-        elif not is_classifier(self._spec):
+    def _check_applicable(self) -> bool:
+        spec = self._problem.spec
+        if spec.n_inputs != 2:
+            self._say(f"A decision boundary is drawn over two inputs; this network has {spec.n_inputs}.")
+        elif not is_classifier(spec):
             self._say("The decision boundary belongs to classification: switch the task to "
                       "classification (sigmoid output, binary cross-entropy).")
         else:
             self.stack.setCurrentWidget(self.plot_page)
+            return True
+        return False
 
     def _say(self, text: str) -> None:
         self.message.setText(text)
         self.accuracy_label.setText("")
         self.stack.setCurrentWidget(self.message)
 
-    def _set_points(self) -> None:
-        if self._X_raw is None or self._X_raw.shape[1] != 2:
-            return
-        cls = self._Y[:, 0] >= THRESHOLD
-        for k, scatter in enumerate(self.points):
-            rows = self._X_raw[cls == bool(k)]
-            scatter.setData(rows[:, 0], rows[:, 1])
-        self.legend.clear()
-        self.legend.addItem(self.points[0], f"{self._target_name} = 0")
-        self.legend.addItem(self.points[1], f"{self._target_name} = 1")
-        self.legend.addItem(self.boundary_line, f"P = {fmt(THRESHOLD)}")
-        self._style_legend()
+    def _write_legend(self) -> None:
+        name = self._target_name
+        self.legend.set_entries([(self.points[0], f"{name} = 0"), (self.points[1], f"{name} = 1"),
+                                 (self.boundary_line, f"P = {fmt(THRESHOLD)}")])
 
-    def _recompute(self) -> None:
-        if not self._applicable() or self._X_raw is None or self._theta is None:
+    def _recompute(self, force: bool = False) -> None:
+        if not self._applicable() or self._theta is None:
             return
+        if not (force or self.isVisible()):
+            self.request_render()  # hidden since the request: catch up when shown
+            return
+        problem, d = self._problem, self.state.precision
         self._net.set_theta(self._theta)
-        g = boundary_grid(self._net, self._X_raw, self._Y, self._scaler, n=GRID_POINTS,
+        g = boundary_grid(self._net, problem.X_raw, problem.Y, problem.scaler, n=GRID_POINTS,
                           range_x=self._ranges[0], range_y=self._ranges[1])
         self._boundary = g
+        self._drawn = (self._theta.tobytes(), d)
         vx, vy = g.values_x, g.values_y
         dx = (vx[-1] - vx[0]) / (len(vx) - 1)
         dy = (vy[-1] - vy[0]) / (len(vy) - 1)
         prob = np.nan_to_num(g.prob, nan=0.5)
         self.image.setImage(prob, autoLevels=False, levels=(0.0, 1.0))
         self.image.setRect(QRectF(vx[0] - dx / 2, vy[0] - dy / 2, vx[-1] - vx[0] + dx, vy[-1] - vy[0] + dy))
-        bx, by = contour_xy(prob, [THRESHOLD], vx, vy)
-        self.boundary_line.setData(bx, by)
+        self.boundary_line.setData(*contour_xy(prob, [THRESHOLD], vx, vy))
         wrong = ~g.row_right
-        self.wrong.setData(self._X_raw[wrong, 0], self._X_raw[wrong, 1])
+        self.wrong.setData(problem.X_raw[wrong, 0], problem.X_raw[wrong, 1])
         self.plot.getPlotItem().setRange(xRange=(vx[0], vx[-1]), yRange=(vy[0], vy[-1]), padding=0)
-        percent = 100.0 * g.accuracy
         n_wrong = int(wrong.sum())
         ringed = f"; the {n_wrong} ringed ◯ {'is' if n_wrong == 1 else 'are'} wrong" if n_wrong else ""
+        name = self._target_name
         self.accuracy_label.setText(
             f"Accuracy on the table: <b>{g.correct} of {g.total}</b> rows right "
-            f"(<b>{fmt(percent, 3)} %</b>){ringed}.<br>"
-            f"<span style='color:{colors.MUTED}'>A row counts as {self._target_name} = 1 when "
-            f"P ≥ {fmt(THRESHOLD)}: the black line.</span>"
+            f"(<b>{fmt(100.0 * g.accuracy, d)} %</b>){ringed}.<br>"
+            f"<span style='color:{colors.MUTED}'>A row counts as {name} = 1 when "
+            f"P ≥ {fmt(THRESHOLD, d)}: the black line.</span>"
         )
         self.updated.emit()
 
     # ---- fonts -----------------------------------------------------------------------------------
     def _apply_labels(self) -> None:
-        names = self._input_names or ("x1", "x2")
-        if len(names) < 2:
-            return
-        style = {"color": colors.INK, "font-size": f"{self.scaled_pixels()}px"}
+        names = self._problem.input_names if self._problem is not None else ()
+        if len(names) != 2:
+            names = ("x1", "x2")
+        style = label_style(self.scaled_pixels())
         item = self.plot.getPlotItem()
         item.setLabel("bottom", f"{names[0]} (x<sub>1</sub>, raw units)", **style)
         item.setLabel("left", f"{names[1]} (x<sub>2</sub>, raw units)", **style)
         self.color_bar.set_label(f"P({self._target_name} = 1)", **style)
         self.color_bar.align_to(item.getAxis("bottom"))
-
-    def _style_legend(self) -> None:
-        style_legend(self.legend, self.scaled_pixels())
 
     def _apply_font(self) -> None:
         px = self.scaled_pixels()
@@ -279,12 +257,9 @@ class BoundaryView(FontScaled, QWidget):
         big = QFont(font)
         big.setPixelSize(round(px * 1.15))
         self.accuracy_label.setFont(big)
-        tick = QFont(font)
-        tick.setPixelSize(max(10, px - 2))
-        item = self.plot.getPlotItem()
-        for axis in ("left", "bottom"):
-            item.getAxis(axis).setStyle(tickFont=tick, tickTextOffset=6)
+        tick = tick_font(px - 2)
+        style_ticks(self.plot.getPlotItem(), tick)
         self.color_bar.set_tick_font(tick, int(tick.pixelSize() * 3.6))
+        self.color_bar.set_range(0.0, 1.0, [(v, fmt(v)) for v in (0.0, 0.25, 0.5, 0.75, 1.0)])
         self._apply_labels()
-        self._style_legend()
-
+        self.legend.set_text_size(f"{px}px")

@@ -24,12 +24,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 
 from gui import colors
+from gui.plots.style import PinnedLegend, apply_style, quiet
+from gui.widgets.state_view import RenderWhenShown, subscribe
 
 ROW_PEN = pg.mkPen(colors.qcolor(colors.BLUE, 0.55), width=1)
 EPOCH_PEN = pg.mkPen(colors.VERMILLION, width=3)
 CURVE_BUDGET = 0.15  # at most this share of the time goes into re-feeding the curves
 SYMBOLS_UP_TO = 60  # epoch-mean markers while there are at most this many epochs
 LOG_DECADES = 14  # the log-scale y range never spans more than this
+LOSS_LABEL = {"se": "loss (y − ŷ)²", "half-se": "loss ½(y − ŷ)²", "bce": "loss (cross-entropy)"}
 
 
 def nice_ceil(value: float) -> float:
@@ -67,51 +70,58 @@ class EpochAxis(pg.AxisItem):
         return [f"{round(v / self.n_rows):d}" for v in values]
 
 
-class LossPlot(pg.PlotWidget):
-    """objectName 'lossPlot'. Call `show_state(snapshot)` from the window's refresh timer."""
+class LossPlot(RenderWhenShown, pg.PlotWidget):
+    """objectName 'lossPlot': every row's loss and each epoch's mean, from `state.history`.
 
-    def __init__(self, parent=None):
+    LossPlot(state, parent=None) renders the run of `state.history` (a gui.trainer.Snapshot)
+    whenever it changes, and starts afresh when `state.setup` changes; a hidden plot renders
+    when next shown. Public: set_log(on), log, fit(), set_font_size(points), ranges().
+    """
+
+    def __init__(self, state, parent=None):
+        apply_style()
         self._epoch_axis = EpochAxis("top")
-        super().__init__(parent, background="w", axisItems={"top": self._epoch_axis})
+        super().__init__(parent, axisItems={"top": self._epoch_axis})
+        self.state = state
         self.setObjectName("lossPlot")
         # The view paints its white background over everything it exposes: tell Qt, so the
         # window does not repaint the panels behind the plot on every frame.
         self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self.setAccessibleName("Loss plot")
-        item = self.getPlotItem()
+        item = quiet(self.getPlotItem())
         item.showAxis("top")
         item.showGrid(x=True, y=True, alpha=0.15)
-        item.setMenuEnabled(False)
-        item.hideButtons()
-        self._legend = item.addLegend(offset=(-10, 10), labelTextColor=colors.INK,
-                                      brush=pg.mkBrush(255, 255, 255, 220))
         # Down-sampling to ~1 point (min and max) per pixel column; pyqtgraph's default factor
         # draws 5 per pixel, several times the vertices for the same picture.
-        self.rows_curve = item.plot(pen=ROW_PEN, name="each row", autoDownsampleFactor=1.0)
+        self.rows_curve = item.plot(pen=ROW_PEN, autoDownsampleFactor=1.0)
         self.rows_curve.setDownsampling(auto=True, method="peak")
         self.rows_curve.setClipToView(True)
-        self.epoch_curve = item.plot(pen=EPOCH_PEN, name="epoch mean", antialias=True,
+        self.epoch_curve = item.plot(pen=EPOCH_PEN, antialias=True,
                                      symbolBrush=colors.VERMILLION, symbolPen=None, symbolSize=0)
         # The bold curve is the costly one (a wide antialiased pen): one mean point per two pixels.
         self.epoch_curve.setDownsampling(auto=True, method="mean")
         self.epoch_curve.opts["autoDownsampleFactor"] = 0.5
         self.epoch_curve.setClipToView(True)
-        for axis in ("left", "bottom", "top"):
-            item.getAxis(axis).setPen(pg.mkPen(colors.INK))
-            item.getAxis(axis).setTextPen(pg.mkPen(colors.INK))
+        self.legend = PinnedLegend(item.getViewBox(), "top-right", brush=pg.mkBrush(255, 255, 255, 220))
+        self.legend.set_entries([(self.rows_curve, "each row"), (self.epoch_curve, "epoch mean")])
         self.getViewBox().sigRangeChangedManually.connect(self._stop_following)
         self._log = False
         self._following = True
+        self._loss_name = "loss"
         self._font_pt = 12
         self.set_font_size(12)
-        self.clear_history()
+        subscribe(self, state.events.setup, self._setup_changed)
+        subscribe(self, state.events.history, self.request_render)
+        self._setup_changed(state.setup)
 
     # ---- settings ------------------------------------------------------------------------
-    def set_table(self, n_rows: int, loss_name: str = "loss") -> None:
-        self._epoch_axis.n_rows = max(1, int(n_rows))
-        self._loss_name = loss_name
-        self._apply_labels()
-        self.clear_history()
+    def _setup_changed(self, setup) -> None:
+        if setup is not None:
+            self._epoch_axis.n_rows = max(1, int(setup.dataset.n_rows))
+            self._loss_name = LOSS_LABEL.get(setup.spec.loss, "loss")
+            self._apply_labels()
+        self._clear()
+        self.request_render()
 
     def set_log(self, on: bool) -> None:
         self._log = bool(on)
@@ -135,9 +145,7 @@ class LossPlot(pg.PlotWidget):
         item = self.getPlotItem()
         for axis in ("left", "bottom", "top"):
             item.getAxis(axis).setStyle(tickFont=font, tickTextOffset=6, maxTickLevel=0)
-        self._legend.setLabelTextSize(f"{points}pt")
-        for sample, label in self._legend.items:
-            label.setText(label.text, size=f"{points}pt")
+        self.legend.set_text_size(f"{points}pt")
         self._apply_labels()
 
     def _apply_labels(self) -> None:
@@ -145,10 +153,10 @@ class LossPlot(pg.PlotWidget):
         item = self.getPlotItem()
         item.setLabel("bottom", "rows trained", **style)
         item.setLabel("top", "epoch", **style)
-        item.setLabel("left", getattr(self, "_loss_name", "loss"), **style)
+        item.setLabel("left", self._loss_name, **style)
 
     # ---- data ------------------------------------------------------------------------------
-    def clear_history(self) -> None:
+    def _clear(self) -> None:
         self.rows_curve.setData([], [])
         self.epoch_curve.setData([], [])
         self._n = self._n_means = self._scanned = 0
@@ -160,13 +168,20 @@ class LossPlot(pg.PlotWidget):
         self._following = True
         self._apply_ranges(force=True)
 
-    def show_state(self, snapshot, force: bool = False) -> None:
-        """Feed the curves the trainer's latest buffers.
+    def render_state(self) -> None:
+        snapshot = self.state.history
+        if snapshot is None or (snapshot.steps == 0 and self._scanned > 0):
+            self._clear()  # no run, or a reset: the ranges start afresh too
+        if snapshot is not None:
+            self._feed_curves(snapshot, force=not snapshot.running)
+
+    def _feed_curves(self, snapshot, force: bool) -> None:
+        """Feed the curves the run's latest buffers.
 
         Handing pyqtgraph a curve costs time in proportion to its length (bounds, finiteness
         checks, down-sampling): ~20 ms for 10^6 rows. So each curve is re-fed at most as often
         as keeps that work under CURVE_BUDGET of the time; the axes and ranges still follow on
-        every frame. `force` feeds both at once (after a run, a step, a rewind)."""
+        every frame. `force` feeds both at once (whenever the run is not training)."""
         losses, means = snapshot.losses, snapshot.epoch_means
         n, n_means = losses.shape[0], means.shape[0]
         if n < self._scanned:  # rewound or reset: rescan from the start

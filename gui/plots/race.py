@@ -5,11 +5,15 @@ only η differs). A QTimer advances the race a few epochs per tick within a
 small time budget, so the window never freezes, and the curves (created once,
 then only fed data) grow as it runs. The y axis is logarithmic: a lane that
 settles and a lane that blows up fit on one plot.
+
+The problem comes from the application state's setup alone: the table as the
+network sees it (the setup's scaling), the run's start parameters (its
+initialisation and seed) and its row order. A new setup stops the race.
 """
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -17,14 +21,12 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
-from engine.init import DEFAULT_SCHEME, initialise
-from engine.network import Network
-from engine.race import DEFAULT_EPOCHS, DEFAULT_ETAS, MAX_LANES, Race
-from engine.scaling import Standardizer
-from engine.spec import NetworkSpec
-from gui import colors
 from engine.notation import fmt, parse
-from gui.widgets.font_scale import FontScaled, style_legend
+from engine.race import DEFAULT_EPOCHS, DEFAULT_ETAS, MAX_LANES, Race
+from gui import colors
+from gui.plots.style import PinnedLegend, Problem, apply_style, label_style, quiet, style_ticks, tick_font
+from gui.widgets.font_scale import FontScaled
+from gui.widgets.state_view import subscribe
 
 LANE_COLORS = (colors.BLUE, colors.ORANGE, colors.BLUISH_GREEN, colors.REDDISH_PURPLE)
 LANE_SYMBOLS = ("o", "s", "t", "d")
@@ -37,39 +39,26 @@ MAX_EPOCHS = 100_000
 class RaceView(FontScaled, QWidget):
     """objectName 'raceView': the learning-rate race.
 
-    Contract (the main window calls these):
-      set_network(spec, input_names=())            a new network shape: the race is cleared
-      set_problem(spec, X_raw, Y, input_names=(), scaler=None)
-                                                   the table in raw units and the Standardizer
-                                                   the network sees it through (None: identity)
-      set_start(theta0, order="shuffle", seed=0)   the starting parameters every lane shares and
-                                                   the row order (call it on reset). Without it
-                                                   the start is the parameters before a record
-                                                   with step 0, else engine.init's default
-      show_record(record_or_None, params)          cheap: only notes a step-0 record's start
-    Also:
+    RaceView(state, parent=None) studies the problem of `state.setup` (a new setup stops and
+    clears the race) and writes η and losses with `state.precision` digits. Public:
       set_etas(etas) / etas() -> list[float] | None   the η list (inputs raceEta1 … raceEta4;
                                                    empty boxes are skipped; None while invalid)
       set_epochs(n) (input raceEpochsInput), run() (button raceRunButton; "Stop" while
       running), stop(), is_running(), results() -> list[engine.race.LaneResult] | None,
-      set_font_scale(factor)
+      lane_texts() -> the legend's lines, set_font_scale(factor)
     Signals: started(), finished(list) with the LaneResults when a race completes.
     """
 
     started = Signal()
     finished = Signal(list)
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, state, parent: QWidget | None = None):
         super().__init__(parent)
+        apply_style()
+        self.state = state
         self.setObjectName("raceView")
         self.setAccessibleName("Learning-rate race")
-        self._spec: NetworkSpec | None = None
-        self._X: np.ndarray | None = None
-        self._Y: np.ndarray | None = None
-        self._start: np.ndarray | None = None
-        self._start_explicit = False
-        self._order = "shuffle"
-        self._seed = 0
+        self._problem: Problem | None = None
         self._race: Race | None = None
         self._results = None
         self._timer = QTimer(self)
@@ -77,6 +66,9 @@ class RaceView(FontScaled, QWidget):
         self._timer.timeout.connect(self._tick)
         self._build()
         self._apply_font()
+        subscribe(self, state.events.setup, self._setup_changed)
+        subscribe(self, state.events.precision, self._redraw)
+        self._setup_changed(state.setup)
 
     # ---- construction ----------------------------------------------------------------------
     def _build(self) -> None:
@@ -119,15 +111,13 @@ class RaceView(FontScaled, QWidget):
         top.addWidget(self.run_button)
         top.addStretch(1)
 
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = pg.PlotWidget()
         self.plot.setObjectName("racePlot")
-        item = self.plot.getPlotItem()
-        item.setMenuEnabled(False)
-        item.hideButtons()
+        item = quiet(self.plot.getPlotItem())
         item.setLogMode(False, True)
         item.showGrid(x=True, y=True, alpha=0.15)
-        self.legend = item.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 230),
-                                     pen=pg.mkPen(colors.MUTED), labelTextColor=colors.INK)
+        self.legend = PinnedLegend(item.getViewBox(), "top-right", brush=pg.mkBrush(255, 255, 255, 230),
+                                   pen=pg.mkPen(colors.MUTED))
         self.curves = []
         for i in range(MAX_LANES):
             curve = pg.PlotDataItem(pen=pg.mkPen(LANE_COLORS[i], width=3), symbol=LANE_SYMBOLS[i], symbolSize=0,
@@ -144,13 +134,11 @@ class RaceView(FontScaled, QWidget):
             item.addItem(end)
             self.ends.append(end)
         self.notes = []  # "stopped: loss > …" beside a diverged lane's ✕
-        for i in range(MAX_LANES):
+        for _ in range(MAX_LANES):
             note = pg.TextItem(color=colors.INK, anchor=(-0.08, 0.5))
             item.addItem(note, ignoreBounds=True)
             self.notes.append(note)
         for axis in ("left", "bottom"):
-            item.getAxis(axis).setPen(pg.mkPen(colors.INK))
-            item.getAxis(axis).setTextPen(pg.mkPen(colors.INK))
             item.getAxis(axis).enableAutoSIPrefix(False)
 
         self.caption = QLabel(
@@ -167,45 +155,23 @@ class RaceView(FontScaled, QWidget):
         layout.addWidget(self.caption)
         self.set_etas(DEFAULT_ETAS)
 
-    # ---- contract ------------------------------------------------------------------------------
-    def set_network(self, spec: NetworkSpec, input_names: Sequence[str] = ()) -> None:
-        if spec == self._spec:
-            return
+    # ---- the state ------------------------------------------------------------------------------
+    def _setup_changed(self, setup) -> None:
         self.stop()
-        self._spec = spec
-        self._start = None
-        self._start_explicit = False
-        if self._X is not None and self._X.shape[1] != spec.n_inputs:
-            self._X = self._Y = None
+        self._problem = Problem.of(setup)
         self._race = None
+        self._results = None
         self._clear()
 
-    def set_problem(self, spec: NetworkSpec, X_raw, Y, input_names: Sequence[str] = (),
-                    scaler: Standardizer | None = None) -> None:
-        self.set_network(spec, input_names)
-        self.stop()
-        scaler = scaler if scaler is not None else Standardizer.identity(spec.n_inputs)
-        self._X = scaler.transform(np.asarray(X_raw, dtype=float))
-        Y = np.asarray(Y, dtype=float)
-        self._Y = Y[:, None] if Y.ndim == 1 else Y
-        self._race = None
-        self._clear()
-
-    def set_start(self, theta0, order: str = "shuffle", seed: int = 0) -> None:
-        self._start = np.array(theta0, dtype=float)
-        self._start_explicit = True
-        self._order = order
-        self._seed = int(seed)
-
-    def show_record(self, record, params: Mapping[str, float] | None = None) -> None:
-        if record is not None and record.step == 0 and not self._start_explicit:
-            self._start = np.array(record.theta_before, dtype=float)
+    def _redraw(self, *_args) -> None:
+        if self._race is not None:
+            self._draw()
 
     # ---- η list and epochs ----------------------------------------------------------------------
     def set_etas(self, etas: Sequence[float]) -> None:
         etas = list(etas)[:MAX_LANES]
         for i, edit in enumerate(self.eta_inputs):
-            edit.setText(fmt(etas[i]) if i < len(etas) else "")
+            edit.setText(fmt(etas[i], self.state.precision) if i < len(etas) else "")
 
     def etas(self) -> list[float] | None:
         """The η list as typed (empty boxes skipped); None when a box holds no positive number."""
@@ -265,19 +231,16 @@ class RaceView(FontScaled, QWidget):
         self.stop()
         if not self._validate():
             return False
-        if self._spec is None or self._X is None:
+        p = self._problem
+        if p is None:
             self._set_status("Load a network and a table first.", error=True)
             return False
-        theta0 = self._start
-        if theta0 is None:
-            theta0 = initialise(Network(self._spec), DEFAULT_SCHEME, self._seed).theta
-        self._race = Race(self._spec, theta0, self._X, self._Y, self.etas(),
-                          epochs=self.epochs_input.value(), order=self._order, seed=self._seed)
+        self._race = Race(p.spec, p.theta0, p.X, p.Y, self.etas(), epochs=self.epochs_input.value(),
+                          order=p.order, seed=p.seed)
         self._results = None
         self._clear()
-        for i, lane in enumerate(self._race.lanes):
-            self.legend.addItem(self.curves[i], self._lane_text(lane.eta, "…"))
-        self._style_legend()
+        self.legend.set_entries([(self.curves[i], self._lane_text(lane.eta, "…"))
+                                 for i, lane in enumerate(self._race.lanes)])
         self.run_button.setText("■  Stop")
         self._set_status(f"Racing {len(self._race.lanes)} learning rates…")
         self._timer.start()
@@ -316,24 +279,29 @@ class RaceView(FontScaled, QWidget):
         else:
             self._set_status(f"Racing… epoch {race.epochs_done} of {race.epochs}")
 
+    def lane_texts(self) -> list[str]:
+        """The legend's lines, one per lane: 'η = 0.1: converged'."""
+        return self.legend.texts()
+
     # ---- drawing -------------------------------------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().showEvent(event)
-        if self._race is not None and self.legend.items:
+        if self._race is not None:
             self._draw()  # catch up on epochs run while hidden
 
     def _clear(self) -> None:
-        self.legend.clear()
+        self.legend.set_entries([])
         for curve, end, note in zip(self.curves, self.ends, self.notes):
             curve.setData([], [])
             end.setData([], [])
             note.setText("")
 
     def _lane_text(self, eta: float, verdict: str) -> str:
-        return f"η = {fmt(eta)}: {verdict}"
+        return f"η = {fmt(eta, self.state.precision)}: {verdict}"
 
     def _draw(self) -> None:
         results = self._race.results()
+        texts = []
         for i, res in enumerate(results):
             y = np.maximum(np.asarray(res.curve, dtype=float), LOG_FLOOR)
             x = np.arange(1, y.shape[0] + 1, dtype=float)
@@ -351,23 +319,20 @@ class RaceView(FontScaled, QWidget):
                 verdict = f"diverged (epoch {res.diverged_at[0]})"
                 # The view's own coordinates are log10(loss) on this axis.
                 note.setPos(x[-1], float(np.log10(y[-1])))
-                note.setText(f"η = {fmt(res.eta)}: the loss blew up in epoch {res.diverged_at[0]}; training stopped")
+                note.setText(f"{self._lane_text(res.eta, 'the loss blew up in epoch')} {res.diverged_at[0]}; "
+                             "training stopped")
             else:
                 note.setText("")
                 if not self._race.done:
                     verdict = f"{verdict} so far"
-            _sample, label = self.legend.items[i]
-            label.setText(self._lane_text(res.eta, verdict))
-        self._style_legend()
+            texts.append(self._lane_text(res.eta, verdict))
+        self.legend.set_texts(texts)
 
     def _set_status(self, text: str, error: bool = False) -> None:
         color = colors.NEGATIVE_TEXT if error else colors.INK
         self.status.setText(f"<span style='color:{color}'>{text}</span>" if text else "")
 
     # ---- fonts ---------------------------------------------------------------------------------------
-    def _style_legend(self) -> None:
-        style_legend(self.legend, self.scaled_pixels())
-
     def _apply_font(self) -> None:
         px = self.scaled_pixels()
         font = QFont(self.font())
@@ -378,14 +343,10 @@ class RaceView(FontScaled, QWidget):
         width = self.eta_inputs[0].fontMetrics().horizontalAdvance("0.0001") + 24
         for edit in self.eta_inputs:
             edit.setFixedWidth(width)
-        tick = QFont(font)
-        tick.setPixelSize(max(10, px - 2))
         for note in self.notes:
             note.setFont(font)
         item = self.plot.getPlotItem()
-        for axis in ("left", "bottom"):
-            item.getAxis(axis).setStyle(tickFont=tick, tickTextOffset=6)
-        style = {"color": colors.INK, "font-size": f"{px}px"}
-        item.setLabel("bottom", "epoch", **style)
-        item.setLabel("left", "epoch loss (mean over the rows, log scale)", **style)
-        self._style_legend()
+        style_ticks(item, tick_font(px - 2))
+        item.setLabel("bottom", "epoch", **label_style(px))
+        item.setLabel("left", "epoch loss (mean over the rows, log scale)", **label_style(px))
+        self.legend.set_text_size(f"{px}px")

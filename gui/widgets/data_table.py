@@ -1,11 +1,14 @@
 """The training table: each row's inputs and target, what the network saw, and how it did.
 
-Columns: row number, the raw input columns, the target column(s), the scaled
-inputs x1, x2, … the network actually receives (when inputs are standardised),
-then ŷ and the loss of that row the last time it was trained (before its
-update, as in the tutorial's forward pass). The row trained last is
-highlighted. The model reads the trainer's per-row arrays; a refresh only
+Columns: row number, the raw input columns, the target column(s), ŷ and the loss of
+that row the last time it was trained (before its update, as in the tutorial's forward
+pass), then the scaled inputs x1, x2, … the network actually receives (when inputs are
+standardised). The row of the shown moment is highlighted; clicking a row asks the state
+to explain it (`state.row`). The model reads the run's per-row arrays; a refresh only
 signals which cells changed, so a 10 000-row table costs nothing extra.
+
+Numbers are written with `fmt(v, state.precision)` and never cut: no eliding, and every
+column is at least as wide as the widest number it can hold at that precision.
 """
 from __future__ import annotations
 
@@ -16,8 +19,10 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QFont, QFontMetrics
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
+from engine.notation import MINUS, SIGNIFICANT, fmt, fmt_full, output_name
+from engine.scaling import Standardizer
 from gui import colors
-from engine.notation import fmt, fmt_full
+from gui.widgets.state_view import RenderWhenShown, subscribe
 
 CURRENT_FILL = colors.qcolor(colors.ORANGE, 0.30)
 # Qt enum look-ups cost microseconds each in PySide6 (the short `Qt.DisplayRole` form ~15 µs);
@@ -32,10 +37,17 @@ HORIZONTAL = Qt.Orientation.Horizontal
 ALIGN_NUMBER = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 ALIGN_CENTRE = int(Qt.AlignmentFlag.AlignCenter)
 SCALED_TEXT = colors.MUTED
+SLOW_SPEED = 20  # rows/s at or below which the table scrolls to follow the shown row while training
+PADDING = 20  # px around a cell's text
 
 
 def _sub(index: int) -> str:
     return str(index).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+def widest_number(digits: int) -> str:
+    """A string at least as wide as any `fmt(v, digits)` (sign, digits, point, exponent)."""
+    return MINUS + "8." + "8" * (digits - 1) + "e" + MINUS + "308"
 
 
 class DataTableModel(QAbstractTableModel):
@@ -46,8 +58,10 @@ class DataTableModel(QAbstractTableModel):
         self._X = np.empty((0, 0))
         self._Y = np.empty((0, 0))
         self._Xnet: np.ndarray | None = None
+        self._records: list = []
         self._loss = np.empty(0)
         self._current: int | None = None
+        self._digits = SIGNIFICANT
         self._headers: list[tuple[str, str]] = []  # (title, tooltip)
         self._bold = QFont()
         self._bold.setBold(True)
@@ -57,23 +71,24 @@ class DataTableModel(QAbstractTableModel):
 
     # ---- content ----------------------------------------------------------------------
     def set_table(self, input_names: Sequence[str], target_names: Sequence[str], X, Y,
-                  X_net: np.ndarray | None = None, scale_note: Sequence[str] = ()) -> None:
+                  X_net: np.ndarray | None = None, scale_note: Sequence[str] = (),
+                  output_names: Sequence[str] = ()) -> None:
         """X_net: the inputs the network sees, when they differ from X (standardised)."""
         self.beginResetModel()
         self._inputs, self._targets = tuple(input_names), tuple(target_names)
-        self._X, self._Y = np.asarray(X, dtype=float), np.asarray(Y, dtype=float).reshape(len(X), -1)
+        self._X = np.asarray(X, dtype=float).reshape(len(X), len(self._inputs))
+        self._Y = np.asarray(Y, dtype=float).reshape(len(X), len(self._targets))
         self._Xnet = None if X_net is None else np.asarray(X_net, dtype=float)
         n, k = self._Y.shape
-        self._records: list = [None] * n
+        self._records = [None] * n
         self._loss = np.full(n, np.nan)
         self._current = None
-        heads = [("#", "row of the table (1 = first data row)")]
+        outputs = tuple(output_names) or (("ŷ",) if k == 1 else tuple(f"ŷ{_sub(j + 1)}" for j in range(k)))
+        heads = [("#", "row of the table (1 = first data row); click a row to see it in every view")]
         heads += [(name, f"input column {name!r} as in the table") for name in self._inputs]
         heads += [(name, f"target column {name!r}: the value the network should output") for name in self._targets]
-        if k == 1:
-            heads.append(("ŷ", "the network's prediction for this row when it was last trained (before the update)"))
-        else:
-            heads += [(f"ŷ{_sub(j + 1)}", f"prediction {j + 1} when last trained") for j in range(k)]
+        heads += [(name, f"the network's output {name} for this row when it was last trained (before the update)")
+                  for name in outputs]
         heads.append(("loss", "this row's loss when it was last trained"))
         if self._Xnet is not None:
             notes = list(scale_note) or [""] * len(self._inputs)
@@ -85,23 +100,36 @@ class DataTableModel(QAbstractTableModel):
 
     def set_results(self, records, losses: np.ndarray, current: int | None) -> None:
         """Per row: the record of its last step (for ŷ) and its loss (live sequences); the highlighted row."""
-        if self.rowCount() == 0:
+        n = self.rowCount()
+        if n == 0:
             return
+        if len(records) != n or len(losses) != n:  # a run of another table (the setup just changed)
+            records, losses = [None] * n, np.full(n, np.nan)
         self._records, self._loss = records, losses
         old, self._current = self._current, current
         first = 1 + len(self._inputs) + self._Y.shape[1]
         last = first + self._Y.shape[1]
-        self.dataChanged.emit(self.index(0, first), self.index(self.rowCount() - 1, last),
-                              [DISPLAY, TOOLTIP])
+        self.dataChanged.emit(self.index(0, first), self.index(n - 1, last), [DISPLAY, TOOLTIP])
         if old != current:
             for row in {old, current} - {None}:
-                if 0 <= row < self.rowCount():
+                if 0 <= row < n:
                     self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1),
                                           [BACKGROUND, FONT, DISPLAY])
+
+    def set_digits(self, digits: int) -> None:
+        self._digits = int(digits)
+        if self.rowCount() and self.columnCount():
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1),
+                                  [DISPLAY])
 
     @property
     def current(self) -> int | None:
         return self._current
+
+    @property
+    def own_columns(self) -> int:
+        """The row number and the table's own columns (inputs, targets): their values never change."""
+        return 1 + len(self._inputs) + self._Y.shape[1]
 
     # ---- Qt model API ---------------------------------------------------------------------
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
@@ -119,7 +147,7 @@ class DataTableModel(QAbstractTableModel):
             return self._headers[section][1]
         return None
 
-    def _value(self, row: int, col: int) -> float | None:
+    def value(self, row: int, col: int) -> float | None:
         """Columns: #, inputs, targets, ŷ (one per output), loss, then the scaled inputs."""
         n_in, k = len(self._inputs), self._Y.shape[1]
         if col == 0:
@@ -147,8 +175,8 @@ class DataTableModel(QAbstractTableModel):
         if role == DISPLAY:
             if col == 0:
                 return f"▶ {row + 1}" if row == self._current else str(row + 1)
-            value = self._value(row, col)
-            return "—" if value is None or value != value else fmt(value)
+            value = self.value(row, col)
+            return "—" if value is None or value != value else fmt(value, self._digits)
         if role == ALIGN:
             return ALIGN_NUMBER if col else ALIGN_CENTRE
         if role == BACKGROUND:
@@ -158,16 +186,21 @@ class DataTableModel(QAbstractTableModel):
         if role == FOREGROUND:
             return self._scaled_brush if col >= self._first_scaled else None
         if role == TOOLTIP and col > 0:
-            value = self._value(row, col)
+            value = self.value(row, col)
             return None if value is None or value != value else fmt_full(value)
         return None
 
 
-class DataTable(QTableView):
-    """objectName 'dataTable'."""
+class DataTable(RenderWhenShown, QTableView):
+    """objectName 'dataTable': the table of `state.setup`, the run's per-row results from
+    `state.history`, the row of `state.shown` highlighted; a click sets `state.row`.
 
-    def __init__(self, parent=None):
+    DataTable(state, parent=None). Public: `highlighted_row()` (0-based, or None).
+    """
+
+    def __init__(self, state, parent=None):
         super().__init__(parent)
+        self.state = state
         self.setObjectName("dataTable")
         self.setAccessibleName("Training data")
         self.model_ = DataTableModel(self)
@@ -175,31 +208,75 @@ class DataTable(QTableView):
         self.setSelectionMode(QAbstractItemView.NoSelection)
         self.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.setAlternatingRowColors(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.verticalHeader().setVisible(False)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
         self.horizontalHeader().setStretchLastSection(True)
+        self.horizontalHeader().setTextElideMode(Qt.TextElideMode.ElideNone)
         self.horizontalHeader().setMinimumSectionSize(40)
         self.setWordWrap(False)
-        self._follow = True
+        self.clicked.connect(self._row_clicked)
+        subscribe(self, state.events.setup, self._setup_changed)
+        subscribe(self, state.events.history, self.request_render)
+        subscribe(self, state.events.shown, self.request_render)
+        subscribe(self, state.events.precision, self._precision_changed)
+        self.model_.set_digits(state.precision)
+        self._setup_changed(state.setup)
 
-    def set_table(self, *args, **kwargs) -> None:
-        self.model_.set_table(*args, **kwargs)
-        self._fit_rows()
+    def highlighted_row(self) -> int | None:
+        return self.model_.current
 
-    def show_state(self, snapshot, scroll: bool = True) -> None:
-        record = snapshot.record
-        current = None if record is None else int(record.row)
-        self.model_.set_results(snapshot.row_records, snapshot.row_loss, current)
-        if scroll and current is not None:
-            self.scrollTo(self.model_.index(current, 0), QAbstractItemView.EnsureVisible)
+    # ---- state → table -----------------------------------------------------------------------
+    def _setup_changed(self, setup) -> None:
+        if setup is None:
+            self.model_.set_table((), (), np.empty((0, 0)), np.empty((0, 0)))
+        else:
+            ds = setup.dataset
+            X = np.asarray(ds.X, dtype=float)
+            scaled, notes = None, ()
+            if setup.scaling == "standard":
+                scaler = Standardizer.fit(X)
+                scaled = scaler.transform(X)
+                notes = [f"(mean {fmt(m, self.state.precision)}, deviation {fmt(s, self.state.precision)})"
+                         for m, s in zip(scaler.mean, scaler.std)]
+            outputs = [output_name(setup.spec, k) for k in range(1, setup.spec.n_outputs + 1)]
+            self.model_.set_table(ds.input_names, ds.target_names, X, ds.Y, X_net=scaled, scale_note=notes,
+                                  output_names=outputs)
+        self._fit_columns()
+        self.request_render()
 
+    def _precision_changed(self, digits: int) -> None:
+        self.model_.set_digits(digits)
+        self._fit_columns()
+
+    def render_state(self) -> None:
+        model, state = self.model_, self.state
+        history, shown = state.history, state.shown
+        n = model.rowCount()
+        if history is not None:
+            records, losses = history.row_records, history.row_loss
+        else:
+            records, losses = [None] * n, np.full(n, np.nan)
+        current = None if shown is None else shown.row
+        model.set_results(records, losses, current)
+        running = history is not None and history.running
+        follow = not running or (state.speed is not None and state.speed <= SLOW_SPEED)
+        if follow and current is not None and 0 <= current < n:
+            self.scrollTo(model.index(current, 0), QAbstractItemView.EnsureVisible)
+
+    def _row_clicked(self, index) -> None:
+        if index.isValid():
+            self.state.row = index.row()
+
+    # ---- sizes --------------------------------------------------------------------------------------
     def changeEvent(self, event):  # noqa: N802
         super().changeEvent(event)
         if event.type() == event.Type.FontChange:
-            self._fit_rows()
+            self._fit_columns()
 
-    def _fit_rows(self) -> None:
-        """Row height and column widths from the font (not from the data: no relayout per frame)."""
+    def _fit_columns(self) -> None:
+        """Row height from the font; every column as wide as the widest text it can hold (from the
+        font and the precision, not from the live data: no relayout while training)."""
         fm = self.fontMetrics()
         height = int(fm.height() * 1.6)
         self.verticalHeader().setDefaultSectionSize(height)
@@ -207,16 +284,20 @@ class DataTable(QTableView):
         bold = QFont(self.font())
         bold.setBold(True)
         bfm = QFontMetrics(bold)
-        number = bfm.horizontalAdvance("−7.77777e−77") + 14  # any fmt() result
         model = self.model_
-        fixed = 1 + len(model._inputs) + model._Y.shape[1]  # the table's own columns: size to their values
+        digits = self.state.precision
+        number = bfm.horizontalAdvance(widest_number(digits)) + PADDING
         for col in range(model.columnCount()):
             title = model.headerData(col, HORIZONTAL) or ""
             if col == 0:
-                width = bfm.horizontalAdvance(f"▶ {max(1, model.rowCount())}") + 20
-            elif col < fixed:
-                sample = [model.data(model.index(r, col)) or "" for r in range(min(model.rowCount(), 500))]
-                width = max([bfm.horizontalAdvance(t) for t in sample] + [0]) + 20
+                width = bfm.horizontalAdvance(f"▶ {max(1, model.rowCount())}") + PADDING
+            elif col < model.own_columns:
+                width = self._widest(bfm, [model.value(r, col) for r in range(model.rowCount())], digits)
             else:
                 width = number
-            self.setColumnWidth(col, max(width, bfm.horizontalAdvance(title) + 20))
+            self.setColumnWidth(col, max(width, bfm.horizontalAdvance(title) + PADDING))
+
+    @staticmethod
+    def _widest(metrics: QFontMetrics, values, digits: int) -> int:
+        texts = {fmt(v, digits) for v in values if v == v} or {"—"}
+        return max(metrics.horizontalAdvance(t) for t in texts) + PADDING

@@ -1,8 +1,6 @@
 """Presentation mode's font scaling, shared by the views that draw with pixel-sized fonts."""
 from __future__ import annotations
 
-from gui import colors
-
 
 class FontScaled:
     """Mixin: `set_font_scale(f)` stores the factor and calls the view's own `_apply_font()`,
@@ -17,9 +15,3 @@ class FontScaled:
 
     def scaled_pixels(self) -> int:
         return round(self.BASE_PIXELS * self._font_scale)
-
-
-def style_legend(legend, pixels: int) -> None:
-    """Re-set every label of a pyqtgraph legend in the given pixel size and the ink colour."""
-    for _sample, label in legend.items:
-        label.setText(label.text, size=f"{pixels}px", color=colors.INK)

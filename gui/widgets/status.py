@@ -1,0 +1,110 @@
+"""The status bar's readouts and the divergence banner: views of the shown moment and the run.
+
+The epoch, row and loss name the moment every other view shows (`state.shown`), so the
+status bar, the canvas and the Timeline always agree on the row.
+"""
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QWidget
+
+from engine.notation import fmt
+from gui import colors
+from gui.state import AppState
+from gui.widgets.state_view import subscribe
+from gui.widgets.timeline_bar import count
+
+
+def status_label(name: str, text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName(name)
+    label.setContentsMargins(10, 0, 10, 0)
+    label.setAutoFillBackground(True)  # opaque: a new number repaints the label, not the bar
+    return label
+
+
+def set_text(label: QLabel, text: str) -> None:
+    """A label whose width only ever grows: a new number never relayouts the status bar."""
+    if text == label.text():
+        return
+    needed = label.fontMetrics().horizontalAdvance(text) + 24
+    if needed > label.minimumWidth():
+        label.setMinimumWidth(needed + label.fontMetrics().horizontalAdvance("888"))
+    label.setText(text)
+
+
+class StatusReadout:
+    """Epoch, row and loss of the shown moment (the labels go into the window's status bar)."""
+
+    def __init__(self, state: AppState, owner: QWidget):
+        self.state = state
+        self.epoch = status_label("statusEpoch", "epoch —")
+        self.row = status_label("statusRow", "row —")
+        self.loss = status_label("statusLoss", "loss —")
+        self.rate = status_label("statusRate", "0 rows/s")
+        for event in (state.events.shown, state.events.precision):
+            subscribe(owner, event, self.render_state)
+
+    @property
+    def labels(self) -> tuple[QLabel, ...]:
+        return self.epoch, self.row, self.loss, self.rate
+
+    def render_state(self, *_args) -> None:
+        s, m = self.state, self.state.shown
+        digits = s.precision
+        n_rows = 0 if s.setup is None else s.setup.dataset.n_rows
+        if m is None or m.record is None:
+            set_text(self.epoch, "prediction" if m is not None else "epoch —")
+            set_text(self.row, "new row (not in the table)" if m is not None else "row —")
+            set_text(self.loss, "loss — (no target)" if m is not None else "loss —")
+            return
+        r = m.record
+        what = {"after_step": "trained", "preview": "next", "idle": "shown"}[m.kind]
+        not_started = s.cursor == 0 and m.kind != "after_step"
+        set_text(self.epoch, f"epoch {r.epoch}" + (" (not started)" if not_started else ""))
+        set_text(self.row, f"row {r.row + 1} of {n_rows} ({what}) · {count(s.cursor)} rows")
+        text = f"loss {fmt(r.loss, digits)}"
+        history = s.history
+        if history is not None and history.epoch_means.shape[0] and s.at_live_end:
+            text += f" · epoch mean {fmt(float(history.epoch_means[-1]), digits)}"
+        set_text(self.loss, text)
+
+    def show_rate(self, rows_per_second: float) -> None:
+        set_text(self.rate, f"{count(round(rows_per_second))} rows/s")
+
+
+class DivergenceBanner(QLabel):
+    """Says when training diverged, where, and what to try."""
+
+    def __init__(self, state: AppState, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("divergenceBanner")
+        self.state = state
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setStyleSheet(
+            f"QLabel#divergenceBanner {{ background: {colors.WARN_FILL}; color: {colors.INK};"
+            f" border: 2px solid {colors.VERMILLION}; border-radius: 6px; padding: 8px 12px; }}")
+        self.hide()
+        subscribe(self, state.events.history, self.render_state)
+        subscribe(self, state.events.cursor, self.render_state)
+
+    def render_state(self, *_args) -> None:
+        history = self.state.history
+        record = None if history is None else history.diverged
+        if record is None or not self.state.at_live_end:
+            self.hide()
+            return
+        digits = self.state.precision
+        size = "grew without bound" if not math.isfinite(record.loss) else f"reached {fmt(record.loss, digits)}"
+        hints = [f"a smaller η (try {fmt(record.eta / 10, digits)})"]
+        if self.state.setup is not None and self.state.setup.scaling != "standard":
+            hints.append("standardised inputs (Input scaling → standardised)")
+        self.setText(
+            f"<b>Training diverged</b> at epoch {record.epoch}, row {record.row + 1}, "
+            f"with η = {fmt(record.eta, digits)}: "
+            f"the loss {size}. The last finite parameters (from before that row) are kept. "
+            f"What to try: {' or '.join(hints)}, then press Reset — or move the Timeline back to a good row.")
+        self.show()
