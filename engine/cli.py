@@ -22,11 +22,11 @@ from engine.gradcheck import gradient_check
 from engine.init import DEFAULT_SCHEME, initialise
 from engine.network import Network
 from engine.record import StepRecord
+from engine.settings import MAX_EPOCHS
 from engine.spec import PRESETS, NetworkSpec, preset
 from engine.training import ORDERS, Training
 
 USAGE_STATUS = 2
-MAX_EPOCHS = 100_000  # a guard against typos like --epochs 1e9 keeping a script busy for hours
 
 
 class UsageError(ValueError):

@@ -65,6 +65,8 @@ from pathlib import Path
 from engine.data import BUILTINS
 from engine.race import DEFAULT_ETAS, MAX_LANES
 from engine.resources import LESSON_FILE
+from engine.settings import MAX_EPOCHS, TASKS
+from engine.settings import PHASES as STEP_PHASES
 from engine.spec import PRESETS
 from engine.training import ORDERS
 
@@ -73,11 +75,9 @@ VERSION = 1
 MAX_BYTES = 1_000_000
 DEFAULT_LESSON = LESSON_FILE
 
-TASKS = tuple(PRESETS)
-PHASES = ("row", "forward", "loss", "backward", "update")
+PHASES = ("row", *STEP_PHASES[1:])  # the lesson file calls the first phase "row"
 TABS = ("network", "parameters", "derivation", "homework", "gradcheck", "race", "landscape", "boundary", "loss",
         "lesson")
-MAX_EPOCHS = 100_000
 MAX_TRAIN_ROWS = 100_000
 MAX_TRAIN_EPOCHS = 10_000
 

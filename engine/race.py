@@ -38,12 +38,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.network import Network
+from engine.settings import DEFAULT_EPOCHS, ETA_PRESETS
 from engine.spec import NetworkSpec
 from engine.training import DIVERGENCE_LOSS, Training
 
-DEFAULT_ETAS = (0.01, 0.1, 1.0)
+DEFAULT_ETAS = ETA_PRESETS
 MAX_LANES = 4
-DEFAULT_EPOCHS = 100
 
 WINDOW = 20
 MIN_EPOCHS = 3

@@ -16,13 +16,13 @@ from engine.init import DEFAULT_SCHEME, initialise
 from engine.network import Network
 from engine.record import StepRecord
 from engine.scaling import Standardizer
+from engine.settings import SCALINGS
 from engine.spec import NetworkSpec
 from engine.training import Checkpoint, Training
 
 CHECKPOINT_EVERY = 1024  # rows between checkpoints: a rewind replays at most this many rows
 MAX_CHECKPOINTS = 2048  # beyond this, every other checkpoint goes and the spacing doubles
 HISTORY_START = 1 << 14  # initial capacity of the loss buffer (rows)
-SCALINGS = ("standard", "none")
 
 
 class GrowingBuffer:

@@ -36,6 +36,7 @@ from engine import data as datamod
 from engine.data import CsvError
 from engine.notation import PRECISIONS
 from engine.resources import ICON_FILE
+from engine.settings import DEFAULT_DATASET
 from engine.spec import preset
 from gui.actions import build_actions, build_menus
 from gui.canvas.widget import NetworkCanvas
@@ -55,7 +56,7 @@ from gui.plots.landscape import LandscapeView
 from gui.plots.loss import LossPlot
 from gui.plots.race import RaceView
 from gui.presentation import BASE_PT, Presentation
-from gui.state import DEFAULT_DATASET, AppState
+from gui.state import AppState
 from gui.trainer import Trainer
 from gui.widgets.data_table import DataTable
 from gui.widgets.state_view import subscribe

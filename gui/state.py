@@ -32,15 +32,10 @@ from engine.data import Dataset
 from engine.init import DEFAULT_SCHEME
 from engine.moment import Moment
 from engine.notation import PRECISIONS, SIGNIFICANT
+from engine.settings import DEFAULT_EPOCHS, DEFAULT_ETA
 from engine.spec import NetworkSpec
 
-TASKS = ("regression", "classification")
-SCALINGS = ("standard", "none")
-DEFAULT_ETA = 0.1
-DEFAULT_EPOCHS = 100
-MAX_EPOCHS = 100_000
 DEFAULT_SPEED = 50.0  # rows per second
-DEFAULT_DATASET = {"regression": "students-regression", "classification": "students-classification"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,12 +53,6 @@ class Setup:
 
     def but(self, **changes) -> Setup:
         return replace(self, **changes)
-
-    def same_as(self, other: Setup | None) -> bool:
-        return other is not None and all(
-            getattr(self, name) is getattr(other, name) or getattr(self, name) == getattr(other, name)
-            for name in ("task", "dataset_key", "scaling", "init", "seed", "order")
-        ) and self.dataset is other.dataset and self.spec == other.spec
 
 
 @dataclass(eq=False)

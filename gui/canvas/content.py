@@ -23,10 +23,9 @@ from PySide6.QtGui import QFontMetricsF
 
 from engine.moment import Moment
 from engine.notation import chain_path, display_name, fmt, output_name
+from engine.settings import PHASES
 from engine.spec import NetworkSpec
 from gui.canvas.layout import LABEL_EDGE_LIMIT, MIN_TEXT_PX, VALUE_ROOM, CanvasLayout, fitted_px, font, layer_of
-
-PHASES = ("pick", "forward", "loss", "backward", "update")
 
 
 @dataclass(frozen=True)

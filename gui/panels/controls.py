@@ -30,11 +30,11 @@ from PySide6.QtWidgets import (
 
 from engine.data import BUILTINS
 from engine.notation import fmt, parse
+from engine.settings import ETA_PRESETS, MAX_EPOCHS, TASKS
 from engine.training import ORDERS
-from gui.state import DEFAULT_SPEED, MAX_EPOCHS, TASKS, AppState, Setup
+from gui.state import DEFAULT_SPEED, AppState, Setup
 from gui.widgets.state_view import subscribe
 
-ETA_PRESETS = (0.01, 0.1, 1.0)
 # Speed slider stops, rows per second; None = as fast as the machine goes.
 SPEEDS: tuple[float | None, ...] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, None)
 INITS = (("random", "random, small"), ("tutorial", "w = 1, b = 0"))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpin
 
 from engine.notation import fmt, parse
 from engine.race import DEFAULT_EPOCHS, DEFAULT_ETAS, MAX_LANES, Race
+from engine.settings import MAX_EPOCHS
 from gui import colors
 from gui.plots.style import PinnedLegend, Problem, apply_style, label_style, quiet, style_ticks, tick_font
 from gui.widgets.font_scale import FontScaled
@@ -33,7 +34,6 @@ LANE_SYMBOLS = ("o", "s", "t", "d")
 TICK_MS = 30
 BUDGET_MS = 10  # training work per timer tick: the GUI keeps two thirds of its time
 LOG_FLOOR = 1e-30  # a loss of exactly 0 still has a place on a log axis
-MAX_EPOCHS = 100_000
 
 
 class RaceView(FontScaled, QWidget):
