@@ -45,22 +45,28 @@ def keep_memory_flat() -> None:
         pass
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Start the app (reusing a QApplication that already exists) and run until the window closes."""
+def style_application(app) -> None:
+    """Name, icon, style and font of the application (dialogs too, not only the main window)."""
     from PySide6.QtGui import QFont, QIcon
-    from PySide6.QtWidgets import QApplication
 
-    argv = list(sys.argv if argv is None else argv)
-    app = QApplication.instance() or QApplication(argv)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setDesktopFileName(DESKTOP_NAME)
     app.setStyle("Fusion")  # the same look on every platform (and in screenshots)
     font = QFont(app.font())
     font.setPointSize(13)
-    app.setFont(font)  # dialogs too, not only the main window
+    app.setFont(font)
     if ICON.exists():
         app.setWindowIcon(QIcon(str(ICON)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the app (reusing a QApplication that already exists) and run until the window closes."""
+    from PySide6.QtWidgets import QApplication
+
+    argv = list(sys.argv if argv is None else argv)
+    app = QApplication.instance() or QApplication(argv)
+    style_application(app)
     window = build_window()
     window.show()
     app._backprop_window = window  # keep it alive, reachable from scripts

@@ -212,14 +212,17 @@ class Controller(QObject):
             self.state.history = snapshot
         self._view_changed()
 
-    def show_frame(self, snapshot) -> None:
-        """While training: the pacer's latest row, as one moment everywhere."""
+    def show_frame(self, snapshot, numbers: bool = True) -> None:
+        """While training: the pacer's latest row. The run's history (the loss plot) follows every
+        frame; with `numbers`, the row also becomes the one moment every view shows, and the
+        Timeline's cursor moves with it, so they always name the same row."""
         s = self.state
-        with self.batch():
-            s.cursor = snapshot.steps
-            s.history = snapshot
         record = snapshot.record
-        if record is not None:
+        with self.batch():
+            if numbers:
+                s.cursor = snapshot.steps
+            s.history = snapshot
+        if numbers and record is not None:
             s.shown = moment.after_step(record, self.trainer.timeline.X_raw[record.row])
 
     def _view_changed(self, *_args) -> None:

@@ -72,9 +72,9 @@ class LessonDriver(QObject):
         if "tab" in step:
             w.show_view(TAB_OF.get(step["tab"], step["tab"]))
         if "race_etas" in step:
-            w.views["raceView"].set_etas(list(step["race_etas"]))
+            w.view("raceView").set_etas(list(step["race_etas"]))
         if "landscape" in step:
-            w.views["landscapeView"].set_params(*step["landscape"])
+            w.view("landscapeView").set_params(*step["landscape"])
         w.highlight(step.get("highlight", ()))
 
     def leave(self) -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pyqtgraph as pg
 import shiboken6
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence, QShortcut
+from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -51,18 +51,17 @@ from gui.panels.inspector import ParamInspector
 from gui.panels.lesson import LessonPanel
 from gui.panels.predict import PredictPanel
 from gui.panels.step_through import StepThroughPanel
-from gui.plots.boundary import BoundaryView
-from gui.plots.landscape import LandscapeView
 from gui.plots.loss import LossPlot
-from gui.plots.race import RaceView
 from gui.presentation import BASE_PT, Presentation
 from gui.state import AppState
 from gui.trainer import Trainer
 from gui.widgets.data_table import DataTable
+from gui.widgets.lazy_page import LazyPage
 from gui.widgets.state_view import subscribe
 from gui.widgets.status import DivergenceBanner, StatusReadout
 from gui.widgets.timeline_bar import TimelineBar
 
+BUILD_VIEWS_AFTER_MS = 300  # the plots behind tabs are built this long after the window first shows
 RATE_EVERY_MS = 250  # the rows/s readout changes this often (steadier to read)
 HIGHLIGHT_STYLE = "QFrame#lessonHighlight { border: 4px solid #E69F00; border-radius: 6px; background: transparent; }"
 SCALED_VIEWS = ("networkCanvas", "paramInspector", "derivationPanel", "homeworkPanel", "gradCheckView",
@@ -113,7 +112,7 @@ class MainWindow(QMainWindow):
         self.layout().setSizeConstraint(QLayout.SetNoConstraint)
         self.presentation = Presentation(self)
         self.presentation.apply_font(BASE_PT)
-        self.resize(1600, 1000)
+        self.resize(self.fitting_size())
         self.lesson = LessonDriver(self)
         self.controller.change_setup(task="regression", dataset_key=DEFAULT_DATASET["regression"],
                                      scaling="standard", init="random", seed=0, order="shuffle")
@@ -145,10 +144,13 @@ class MainWindow(QMainWindow):
         self.canvas = NetworkCanvas(s)
         self.stepper = StepThroughPanel(s)
         self.views: dict[str, QWidget] = {"networkCanvas": self.canvas, "stepThroughPanel": self.stepper}
+        self.lazy_pages = {name: LazyPage(name, build) for name, build in (
+            ("raceView", self._build_race), ("landscapeView", self._build_landscape),
+            ("boundaryView", self._build_boundary))}
         self.centre_tabs = self._tabs(
             "centreTabs", (_tab_page(self.canvas, self.stepper, name="networkPage"), "Network"),
-            (self._view(RaceView), "Learning-rate race"), (self._view(LandscapeView), "Loss landscape"),
-            (self._view(BoundaryView), "Decision boundary"))
+            (self.lazy_pages["raceView"], "Learning-rate race"), (self.lazy_pages["landscapeView"], "Loss landscape"),
+            (self.lazy_pages["boundaryView"], "Decision boundary"))
 
         self.predict = self._view(PredictPanel)
         self.edit = self._view(EditPanel)
@@ -217,6 +219,35 @@ class MainWindow(QMainWindow):
         view = cls(self.state)
         self.views[name or view.objectName()] = view
         return view
+
+    # The plots behind tabs are imported and built on first use (see gui.widgets.lazy_page).
+    def _build_race(self) -> QWidget:
+        from gui.plots.race import RaceView
+
+        return self._scaled(self._view(RaceView))
+
+    def _build_landscape(self) -> QWidget:
+        from gui.plots.landscape import LandscapeView
+
+        return self._scaled(self._view(LandscapeView))
+
+    def _build_boundary(self) -> QWidget:
+        from gui.plots.boundary import BoundaryView
+
+        return self._scaled(self._view(BoundaryView))
+
+    def _scaled(self, view: QWidget) -> QWidget:
+        view.set_font_scale(self.font().pointSize() / BASE_PT)
+        return view
+
+    def build_all_views(self) -> None:
+        for page in self.lazy_pages.values():
+            page.view()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        if not all(page.built for page in self.lazy_pages.values()):
+            QTimer.singleShot(BUILD_VIEWS_AFTER_MS, self.build_all_views)
 
     @staticmethod
     def _tabs(name: str, *pages: tuple[QWidget, str]) -> QTabWidget:
@@ -287,6 +318,12 @@ class MainWindow(QMainWindow):
         self.actions["presentation"].toggled.connect(self.present_button.setChecked)
         self.trainer.trainingFinished.connect(lambda: self.status.show_rate(self.trainer.rows_per_second()))
 
+    def fitting_size(self) -> QSize:
+        """1600 × 1000, or less: never more than the screen's room (a 1280 × 720 projector too)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        room = screen.availableGeometry().size() if screen is not None else QSize(1600, 1000)
+        return QSize(min(1600, room.width()), min(1000, room.height() - 40))
+
     # ---- set-up and data ------------------------------------------------------------------------
     def request_setup(self, changes: dict) -> bool:
         """A new set-up from the controls; a table the app cannot train says why and changes nothing."""
@@ -335,11 +372,14 @@ class MainWindow(QMainWindow):
         return self.state.selected
 
     def view(self, name: str) -> QWidget | None:
+        """The view with this objectName (built now if it was still waiting behind its tab)."""
+        if name in self.lazy_pages:
+            return self.lazy_pages[name].view()
         return self.views.get(name)
 
     def show_view(self, name: str) -> None:
         """Bring the tab holding this view (by objectName) to the front."""
-        target = self.views.get(name) or self.findChild(QWidget, name)
+        target = self.view(name) or self.findChild(QWidget, name)
         widget = target
         while widget is not None and widget is not self:
             parent = widget.parentWidget()
@@ -358,7 +398,7 @@ class MainWindow(QMainWindow):
         self._highlighted = []
         for name in names:
             self.show_view(name)
-            target = self.findChild(QWidget, name)
+            target = self.view(name) or self.findChild(QWidget, name)
             if target is None or not target.isVisible():
                 continue
             frame = QFrame(self, objectName="lessonHighlight")
@@ -382,7 +422,7 @@ class MainWindow(QMainWindow):
             self.actions["presentation"].setChecked(on)
 
     def scalable_views(self) -> list[QWidget]:
-        return [self.views[name] for name in SCALED_VIEWS if name in self.views]
+        return [self.views[name] for name in SCALED_VIEWS if name in self.views]  # the rest scale when built
 
     # ---- running and closing ---------------------------------------------------------------------
     def _running_changed(self, history) -> None:

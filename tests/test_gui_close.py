@@ -163,3 +163,29 @@ def test_import_app_does_not_import_qt():
     """)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_scripts_that_close_a_trained_window_without_dispose_exit_silently():
+    """A script that trains, runs the race (its legend once outlived its view) and closes the
+    window without app.dispose(): exit 0 and nothing on stderr, in several fresh processes."""
+    script = textwrap.dedent("""
+        from PySide6.QtWidgets import QApplication
+        qapp = QApplication([])
+        import app
+        window = app.build_window()
+        window.show()
+        window.state.speed = None
+        window.state.epochs = 50
+        window.controller.play()
+        window.trainer.wait_idle(10)
+        window.show_view("raceView")
+        window.view("raceView").run()
+        qapp.processEvents()
+        window.close()
+    """)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONFAULTHANDLER="1")
+    procs = [subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0 and err == "", err

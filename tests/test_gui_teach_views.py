@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
 from engine.data import Dataset
 from engine.init import initialise
 from engine.landscape import mean_gradient
+from engine.moment import after_step
 from engine.network import Network
 from engine.notation import fmt, parse
 from engine.race import race
@@ -170,6 +171,8 @@ def test_the_table_shows_each_rows_last_result_with_the_chosen_precision_and_nev
     for _ in range(3):
         trainer.step()
     studio.state.history = snap = trainer.snapshot()
+    # As the controller does: a new run state always comes with the moment it shows.
+    studio.state.shown = after_step(snap.record, studio.state.setup.dataset.X[snap.record.row])
     trained = [r for r in range(snap.n_rows) if snap.row_records[r] is not None]
     assert len(trained) == 3
     for r in trained:

@@ -37,6 +37,7 @@ class NetworkCanvas(QWidget):
 
     parameterSelected = Signal(str)
 
+    PLAYING_GLOW = 0.6  # the bands' level while training plays (no fade)
     GLOW_MS = 500
     LABEL_EDGE_LIMIT = LABEL_EDGE_LIMIT
 
@@ -92,9 +93,14 @@ class NetworkCanvas(QWidget):
                 and moment is not self._glowing and moment.spec == self._spec):
             self._glowing = moment
             self._glow_edges = glow_edges(moment.spec, grad_norms(moment.spec, moment.record.grads))
-            self._glow = 1.0
             self._anim.stop()
-            self._anim.start()
+            if self.state.running:
+                # While playing, every frame brings a new row: hold the bands steady instead of
+                # fading them, so the canvas repaints once a frame, not 60 times a second.
+                self._glow = self.PLAYING_GLOW
+            else:
+                self._glow = 1.0
+                self._anim.start()
         elif moment is None or moment.kind != "after_step":
             self._glowing = moment
             self._stop_glow()

@@ -217,7 +217,9 @@ class DataTable(RenderWhenShown, QTableView):
         self.setWordWrap(False)
         self.clicked.connect(self._row_clicked)
         subscribe(self, state.events.setup, self._setup_changed)
-        subscribe(self, state.events.history, self.request_render)
+        # Per-row results change with the run, but every change of the run also brings a new shown
+        # moment (at the numbers' pace while training flat out): rendering on `shown` alone keeps
+        # the results and the highlighted row from the same instant, at a readable rate.
         subscribe(self, state.events.shown, self.request_render)
         subscribe(self, state.events.precision, self._precision_changed)
         self.model_.set_digits(state.precision)
