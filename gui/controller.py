@@ -10,6 +10,7 @@ Timeline was moved back to. While training runs, the frame pacer publishes inste
 """
 from __future__ import annotations
 
+import math
 from contextlib import contextmanager
 
 from PySide6.QtCore import QObject, Signal
@@ -155,17 +156,21 @@ class Controller(QObject):
 
     def edit(self, name: str, value: float) -> None:
         """A parameter typed or dragged by hand: undoable; every view shows its effect at once."""
-        self._from_here()
-        with self.batch():
-            self.state.phase = None
-            self.state.predict_inputs = None
-            if self.state.row is None and self.state.shown is not None:
-                self.state.row = self.state.shown.row  # explain the same row, at the edited values
+        value = float(value)
+        if name not in self.state.spec.param_index or not math.isfinite(value):
+            self.message.emit(f"cannot set {name} to {value}: a parameter of this network takes a finite number")
+            return
+        self.undo_stack.beginMacro(f"edit {name}")  # with the cut it may need: one Ctrl+Z undoes both
         try:
+            self._from_here()
+            with self.batch():
+                self.state.phase = None
+                self.state.predict_inputs = None
+                if self.state.row is None and self.state.shown is not None:
+                    self.state.row = self.state.shown.row  # explain the same row, at the edited values
             self.undo_stack.push(EditCommand(self, name, value))
-        except (KeyError, ValueError) as exc:
-            self.message.emit(str(exc).strip("'\""))
-            self.publish()
+        finally:
+            self.undo_stack.endMacro()
 
     def scrub(self, step: int) -> None:
         """Show the Timeline at row `step` (0 = Step 0) without forgetting anything."""

@@ -342,6 +342,11 @@ class Trainer(QObject):
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout)
 
+    @property
+    def worker_alive(self) -> bool:
+        """Whether the training thread still exists (False once shutdown() has stopped it)."""
+        return self._thread.is_alive()
+
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until no run is in progress (for scripts and benchmarks; tests use signals)."""
         with self._cond:

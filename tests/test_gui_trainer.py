@@ -32,7 +32,7 @@ def trainer(qtbot, students):
     t.set_speed(None)
     yield t
     t.shutdown()
-    assert not t._thread.is_alive()
+    assert not t.worker_alive
 
 
 def headless(students, eta=0.1, epochs=10, scaling=True, order="shuffle", seed=0):
@@ -220,7 +220,7 @@ def test_shutdown_stops_a_running_thread_quickly(students):
     t.play(100_000)
     assert t.running
     t.shutdown(timeout=1.0)
-    assert not t._thread.is_alive()
+    assert not t.worker_alive
     t.shutdown()  # idempotent
 
 
