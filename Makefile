@@ -3,11 +3,16 @@
 #   make test   creates .venv, installs the app with its test extras, lints, runs the whole suite
 # and, for the checks alone:
 #   make lint   ruff (style and likely bugs) and lint-imports (the layer contracts in pyproject.toml)
+# and, to get it onto a desktop:
+#   make install-desktop    menu entry and icon for this user (Exec: backprop-studio on the PATH, else .venv's)
+#   make uninstall-desktop  removes them again
+#   make wheel              dist/backprop_studio-*.whl, for pip install / pipx install
+#   make bundle             dist/backprop-studio/: a PyInstaller one-folder bundle (installs PyInstaller into .venv)
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean install-desktop uninstall-desktop wheel bundle
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,5 +35,20 @@ bench: $(VENV)/.installed
 	$(PY) bench/engine_speed.py
 	$(PY) bench/gui_speed.py
 
+install-desktop:
+	sh packaging/install-desktop.sh install "$(abspath $(VENV))/bin/backprop-studio"
+
+uninstall-desktop:
+	sh packaging/install-desktop.sh uninstall
+
+wheel: $(VENV)/.installed
+	rm -rf build/lib  # setuptools would ship files left there by an older build
+	$(PY) -m pip wheel --quiet --no-deps --wheel-dir dist .
+
+bundle: $(VENV)/.installed
+	$(PY) -m pip install --quiet 'pyinstaller>=6.10'
+	$(PY) -m PyInstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller packaging/backprop-studio.spec
+	QT_QPA_PLATFORM=offscreen dist/backprop-studio/backprop-studio --smoke-test
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info

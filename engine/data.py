@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from engine import students
+from engine import resources, students
 from engine.resources import DATA_DIR
 from engine.scaling import Standardizer
 from engine.spec import MAX_INPUTS, MAX_OUTPUTS
@@ -265,7 +265,16 @@ def builtin_path(name: str) -> Path:
 
 
 def load_builtin(name: str, target: str | Sequence[str] | None = None, *, loss: str | None = None) -> Dataset:
-    return load_csv(builtin_path(name), target, loss=loss)
+    """A table shipped with the app, read as package data (works from a wheel or a bundle too)."""
+    file_name = builtin_path(name).name
+    try:
+        raw = resources.read_bytes("data", file_name)
+    except OSError as e:
+        raise CsvError(f"the built-in table {file_name} is missing from this installation ({e})") from None
+    try:
+        return parse_csv_text(decode(raw), target, name=name, loss=loss)
+    except CsvError as e:
+        raise CsvError(f"{file_name}: {e}") from None
 
 
 def resolve_data(spec: str, target: str | Sequence[str] | None = None, *, loss: str | None = None) -> Dataset:

@@ -1,126 +1,507 @@
-"""Save and restore a session: network, parameters, settings and data source.
+"""Session files: the whole application state in one JSON file, kept bit-exactly.
 
-A session file is small JSON. Saving writes a temporary file beside the target
-and renames it over the target, so a crash or a full disk never leaves a
-half-written session. Loading checks every field and raises `SessionError`
-with one clear sentence; it never half-applies a bad file.
+A session holds the table (embedded), the run's set-up, the settings (η, epochs, speed,
+precision, selected parameter, lesson step), what was on screen (Timeline cursor, row,
+step-through phase, a typed prediction), the initial and current parameters and the history
+as a replayable log (engine.run_log). Floats are written as Python's shortest round-trip
+repr, so they read back bit for bit; nothing infinite or NaN is ever written.
+
+Opening checks everything before anything is used: the JSON with limits (no NaN/Infinity,
+no 5 000-digit numbers, no endless nesting, no key twice), the pydantic schema in strict mode
+(a string is not a number, 1.5 is not a whole number, true is not η), the parts against each
+other, and `replay` refuses the file unless the log gives the saved parameters and losses
+exactly. Every problem is one `SessionError` with a one-line message. Only regular files of
+at most MAX_BYTES are read (a FIFO or a device is refused before it is opened).
+
+Saving is atomic: a temporary file in the same folder (on Linux an unnamed one, so a crash
+while writing leaves nothing behind), flushed to the disk and renamed over the target. An
+existing file keeps its mode; a symbolic link is kept and its target replaced; a failure
+removes the temporary file and names the user's path.
 """
 from __future__ import annotations
 
+import contextlib
 import json
-import math
 import os
-import tempfile
-from dataclasses import asdict, dataclass, field
+import re
+import secrets
+import stat
+import time
 from pathlib import Path
+from typing import Annotated, Literal
 
-from engine.spec import NetworkSpec
+import numpy as np
+from pydantic import Field, ValidationError
+
+from engine import run_log
+from engine.data import MAX_ROWS, CsvError, Dataset, check_binary_targets
+from engine.notation import PRECISIONS
+from engine.run_log import MAX_NAME, Name, Params, Rate, RunLog, RunSetup, Step, Strict
+from engine.settings import MAX_EPOCHS, PHASES
+from engine.spec import MAX_HIDDEN_LAYERS, MAX_INPUTS, MAX_OUTPUTS, NetworkSpec
+from engine.timeline import Timeline
 
 FORMAT = "backprop-studio-session"
-VERSION = 1
-MAX_BYTES = 1_000_000
+VERSION = 2  # version 1 (network, parameters and a data path) was never written by the app
+SUFFIX = ".bpsession"
+MAX_BYTES = 64_000_000  # a 10 000-row table with its history is a few MB
+MAX_DIGITS = 30  # a longer whole number is refused before Python converts it
+STALE_TEMP_SECONDS = 3600  # a temporary file of ours this old is left over from a killed save
 
 
 class SessionError(ValueError):
-    pass
+    """A session file that cannot be used (or saved); the message says why, in one line."""
 
 
-@dataclass(frozen=True)
-class Session:
-    sizes: tuple[int, ...]
-    activations: tuple[str, ...]
-    loss: str
-    params: dict[str, float]
-    data: str  # "builtin:NAME" or a CSV path
-    target: str | None = None
-    eta: float = 0.1
-    epochs: int = 100
-    order: str = "shuffle"
-    scale: str = "standard"
-    init: str = "random"
-    seed: int = 0
-    extra: dict = field(default_factory=dict)  # view settings the GUI wants back
+class ReplayMismatchError(SessionError):
+    """The log replays, but not to the saved numbers: a damaged file, or (were NumPy's arithmetic
+    to differ in the last bit on another machine) a run this computer trains slightly otherwise."""
+
+
+# ---- the file, part by part (strict: exactly these fields and types) --------------------------------
+class Table(Strict):
+    name: Annotated[str, Field(max_length=MAX_NAME)]
+    columns: Annotated[list[Name], Field(min_length=2, max_length=MAX_INPUTS + MAX_OUTPUTS)]
+    inputs: Annotated[list[Name], Field(min_length=1, max_length=MAX_INPUTS)]
+    targets: Annotated[list[Name], Field(min_length=1, max_length=MAX_OUTPUTS)]
+    X: Annotated[list[list[float]], Field(min_length=1, max_length=MAX_ROWS)]
+    Y: Annotated[list[list[float]], Field(min_length=1, max_length=MAX_ROWS)]
+
+
+class Settings(Strict):
+    eta: Rate
+    epochs: Annotated[int, Field(ge=1, le=MAX_EPOCHS)]
+    speed: Annotated[float, Field(gt=0)] | None  # rows per second; None = as fast as the machine goes
+    precision: Annotated[int, Field(ge=min(PRECISIONS), le=max(PRECISIONS))]
+    selected: Name | None
+    lesson_step: Annotated[int, Field(ge=0, le=10_000)] | None
+
+
+class Phase(Strict):
+    name: Literal[PHASES]
+    layer: Annotated[int, Field(ge=0, le=MAX_HIDDEN_LAYERS + 1)]
+
+
+class View(Strict):
+    cursor: Step  # the row the Timeline shows
+    row: Annotated[int, Field(ge=0, lt=MAX_ROWS)] | None = None
+    phase: Phase | None = None
+    predict_inputs: Annotated[list[float], Field(min_length=1, max_length=MAX_INPUTS)] | None = None
+
+
+class Session(Strict):
+    format: Literal[FORMAT]
+    version: Literal[VERSION]
+    saved_by: Annotated[str, Field(max_length=MAX_NAME)] = ""
+    table: Table
+    setup: RunSetup
+    settings: Settings
+    view: View
+    initial_params: Params
+    params: Params
+    history: RunLog
+
+    @property
+    def dataset(self) -> Dataset:
+        t = self.table
+        return Dataset(t.name, tuple(t.inputs), tuple(t.targets), np.array(t.X, dtype=float),
+                       np.array(t.Y, dtype=float), columns=tuple(t.columns))
 
     @property
     def spec(self) -> NetworkSpec:
-        return NetworkSpec(self.sizes, self.activations, self.loss)
+        return self.setup.spec
+
+    @property
+    def theta(self) -> np.ndarray:
+        """The current parameters, in the network's storage order."""
+        return run_log.theta_of(self.spec, self.params)
+
+
+# ---- a run → a session → text ----------------------------------------------------------------------
+def capture(timeline: Timeline, *, task: str, dataset_key: str, dataset: Dataset, settings: dict,
+            view: dict | None = None, saved_by: str = "") -> Session:
+    """The session of this (idle) run on this table. `settings` has the Settings fields, `view`
+    the View fields (default: the Timeline at its latest row). Raises SessionError for anything
+    a session file may not hold (e.g. a non-finite number), so only files that open are written."""
+    spec = timeline.spec
+    doc = {
+        "format": FORMAT, "version": VERSION, "saved_by": saved_by,
+        "table": {"name": dataset.name, "columns": list(dataset.columns), "inputs": list(dataset.input_names),
+                  "targets": list(dataset.target_names), "X": timeline.X_raw.tolist(), "Y": timeline.Y.tolist()},
+        "setup": run_log.setup_of(timeline, task=task, dataset_key=dataset_key),
+        "settings": dict(settings),
+        "view": dict(view) if view is not None else {"cursor": timeline.steps},
+        "initial_params": run_log.params_of(spec, timeline.initial_theta),
+        "params": run_log.params_of(spec, timeline.network.theta),
+        "history": run_log.log_of(timeline),
+    }
+    return _validated(doc, "cannot save the session")
+
+
+def dumps(session: Session) -> str:
+    """The file's text: indented JSON, one table row or parameter per line."""
+    return _dumps(session.model_dump()) + "\n"
+
+
+def _dumps(value, depth: int = 0) -> str:
+    pad, inner = "  " * depth, "  " * (depth + 1)
+    if isinstance(value, dict) and value and not _one_line(value):
+        items = (f"{inner}{json.dumps(k, ensure_ascii=False)}: {_dumps(v, depth + 1)}" for k, v in value.items())
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if isinstance(value, list) and value and not _one_line(value):
+        return "[\n" + ",\n".join(inner + _dumps(v, depth + 1) for v in value) + "\n" + pad + "]"
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+def _one_line(value: dict | list) -> bool:
+    """A list of plain values (a table row, the layer sizes) or a small object of plain values
+    (an η change, an edit) is written on one line."""
+    items = list(value.values()) if isinstance(value, dict) else value
+    plain = all(not isinstance(v, dict | list) for v in items)
+    return plain and (isinstance(value, list) or len(items) <= 4)
 
 
 def save(session: Session, path: str | os.PathLike) -> None:
-    path = Path(path)
-    doc = {"format": FORMAT, "version": VERSION, **asdict(session)}
-    text = json.dumps(doc, indent=2, allow_nan=False)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write the session to `path` atomically (see the module's notes). Raises SessionError."""
+    write_atomic(path, dumps(session).encode("utf-8"))
 
 
+# ---- text → a session ----------------------------------------------------------------------------------
 def load(path: str | os.PathLike) -> Session:
+    """The session in this file, checked (but not replayed: see `replay`). Raises SessionError."""
     path = Path(path)
+    return parse(read_file(path), path.name)
+
+
+def load_run(path: str | os.PathLike, progress=None) -> tuple[Session, Timeline]:
+    """The session in this file and its run, replayed and checked bit for bit."""
+    session = load(path)
+    return session, replay(session, progress=progress, where=Path(path).name)
+
+
+class _RefusedError(Exception):
+    """Something the JSON reader will not take (the message says what)."""
+
+
+def _whole(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise _RefusedError(f"it holds a number of {len(text.lstrip('-'))} digits")
+    return int(text)
+
+
+def _real(text: str) -> float:
+    value = float(text)
+    if not np.isfinite(value):
+        raise _RefusedError(f"the number {text[:24]} is too large")
+    return value
+
+
+def _constant(name: str):
+    raise _RefusedError(f"it holds {name}, which is not a number a session may hold")
+
+
+def _object(pairs: list[tuple[str, object]]) -> dict:
+    doc = {}
+    for key, value in pairs:
+        if key in doc:
+            raise _RefusedError(f"the key {key[:40]!r} appears twice in one object")
+        doc[key] = value
+    return doc
+
+
+def parse(data: bytes | str, where: str = "the session") -> Session:
+    """The session in this text, checked (not replayed). Raises SessionError naming `where`."""
+    unreadable = f"{where} is not a readable session file"
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise SessionError(f"{path.name} is too large to be a session file")
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SessionError(f"{path} does not exist") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SessionError(f"{path.name} is not a readable session file ({exc.__class__.__name__})") from None
-    return from_dict(doc, path.name)
+        text = data.decode("utf-8-sig") if isinstance(data, bytes | bytearray) else str(data)
+    except UnicodeDecodeError:
+        raise SessionError(f"{unreadable} (it is not UTF-8 text)") from None
+    try:
+        doc = json.loads(text, parse_int=_whole, parse_float=_real, parse_constant=_constant,
+                         object_pairs_hook=_object)
+    except _RefusedError as exc:
+        raise SessionError(f"{unreadable} ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise SessionError(f"{unreadable} (invalid JSON at line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:
+        raise SessionError(f"{unreadable} (its data is nested too deeply)") from None
+    return _validated(doc, where)
 
 
-def from_dict(doc, where: str = "session") -> Session:
+def _validated(doc, where: str) -> Session:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise SessionError(f"{where} is not a Backprop Studio session")
-    if doc.get("version") != VERSION:
-        raise SessionError(f"{where} has session version {doc.get('version')!r}; this app reads version {VERSION}")
+    version = doc.get("version")
+    if type(version) is not int:
+        raise SessionError(f"{where} has no valid session version")
+    if version > VERSION:
+        raise SessionError(f"{where} was saved by a newer Backprop Studio (session version {version}); "
+                           f"this one reads version {VERSION}: update the app to open it")
+    if version < VERSION:
+        raise SessionError(f"{where} has session version {version}, which this app does not read "
+                           f"(it reads version {VERSION})")
     try:
-        session = Session(
-            sizes=tuple(int(s) for s in doc["sizes"]),
-            activations=tuple(str(a) for a in doc["activations"]),
-            loss=str(doc["loss"]),
-            params={str(k): float(v) for k, v in dict(doc["params"]).items()},
-            data=str(doc["data"]),
-            target=None if doc.get("target") is None else str(doc["target"]),
-            eta=float(doc.get("eta", 0.1)),
-            epochs=int(doc.get("epochs", 100)),
-            order=str(doc.get("order", "shuffle")),
-            scale=str(doc.get("scale", "standard")),
-            init=str(doc.get("init", "random")),
-            seed=int(doc.get("seed", 0)),
-            extra=dict(doc.get("extra", {})),
-        )
-    except KeyError as exc:
-        raise SessionError(f"{where} is missing the field {exc.args[0]!r}") from None
-    except (TypeError, ValueError) as exc:
-        raise SessionError(f"{where} has a field of the wrong type ({exc})") from None
-    _validate(session, where)
+        session = Session.model_validate(doc)
+    except ValidationError as exc:
+        raise SessionError(f"{where}: {_first_error(exc)}") from None
+    problem = _problem(session)
+    if problem:
+        raise SessionError(f"{where}: {problem}")
     return session
 
 
-def _validate(session: Session, where: str) -> None:
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors(include_url=False)[0]
+    loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" if str(p).isidentifier() else f"[{json.dumps(p)[:40]}]"
+                  for p in error["loc"]).lstrip(".")
+    kind = error["type"]
+    if kind == "missing":
+        return f"the field {loc} is missing"
+    if kind == "extra_forbidden":
+        return f"{loc} is not a field of a session"
+    if kind in ("model_type", "dict_type"):
+        return f"{loc} must be an object {{…}}, found {_short(error['input'])}"
+    message = error["msg"]
+    return f"{loc}: {message[0].lower()}{message[1:]} (found {_short(error['input'])})"
+
+
+def _short(value) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    text = json.dumps(value, ensure_ascii=False) if isinstance(value, str | int | float | bool | None) else repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _problem(s: Session) -> str | None:
+    """What makes the parts of a schema-valid session disagree (None: nothing)."""
+    t = s.table
+    if len(set(t.columns)) != len(t.columns):
+        return "table.columns names a column twice"
+    if set(t.inputs) & set(t.targets) or sorted(t.inputs + t.targets) != sorted(t.columns):
+        return "table.inputs and table.targets must split table.columns"
+    if len(t.X) != len(t.Y):
+        return f"table.X has {len(t.X)} rows but table.Y has {len(t.Y)}"
+    for name, rows, width in (("X", t.X, len(t.inputs)), ("Y", t.Y, len(t.targets))):
+        bad = next((i for i, r in enumerate(rows) if len(r) != width), None)
+        if bad is not None:
+            return f"table.{name}[{bad}] has {len(rows[bad])} values, not {width}"
     try:
-        spec = session.spec
+        spec = s.spec
     except ValueError as exc:
-        raise SessionError(f"{where}: {exc}") from None
-    if set(session.params) != set(spec.param_names):
-        missing = sorted(set(spec.param_names) - set(session.params))
-        unknown = sorted(set(session.params) - set(spec.param_names))
-        raise SessionError(f"{where}: parameters do not match the network (missing {missing}, unknown {unknown})")
-    bad = [k for k, v in session.params.items() if not math.isfinite(v)]
-    if bad:
-        raise SessionError(f"{where}: parameter {bad[0]} is not a finite number")
-    if not (math.isfinite(session.eta) and session.eta >= 0):
-        raise SessionError(f"{where}: the learning rate must be a finite number ≥ 0")
-    if session.epochs < 1:
-        raise SessionError(f"{where}: epochs must be at least 1")
-    if session.order not in ("shuffle", "random", "sequential"):
-        raise SessionError(f"{where}: unknown row order {session.order!r}")
-    if session.scale not in ("standard", "none"):
-        raise SessionError(f"{where}: unknown input scaling {session.scale!r}")
+        return f"setup.network: {exc}"
+    if (spec.n_inputs, spec.n_outputs) != (len(t.inputs), len(t.targets)):
+        return (f"setup.network takes {spec.n_inputs} inputs and {spec.n_outputs} outputs; the table has "
+                f"{len(t.inputs)} input and {len(t.targets)} target columns")
+    if spec.loss_fn.needs_binary_targets:
+        try:
+            check_binary_targets(s.dataset)
+        except CsvError as exc:
+            return f"table: {exc}"
+    problem = run_log.start_problem(s.setup, spec, s.initial_params, s.params) or s.history.problem(spec)
+    if problem:
+        return problem
+    st, v = s.settings, s.view
+    if st.selected is not None and st.selected not in spec.param_index:
+        return f"settings.selected: {st.selected!r} is not a parameter of the network"
+    if v.cursor > s.history.steps:
+        return f"view.cursor ({v.cursor}) is after the last row trained ({s.history.steps})"
+    if v.row is not None and v.row >= len(t.X):
+        return f"view.row ({v.row}) is not a row of the table ({len(t.X)} rows)"
+    if v.phase is not None and v.phase.layer > spec.n_layers:
+        return f"view.phase.layer ({v.phase.layer}) is beyond the network's {spec.n_layers} layers"
+    if v.predict_inputs is not None and len(v.predict_inputs) != spec.n_inputs:
+        return f"view.predict_inputs has {len(v.predict_inputs)} numbers; the network takes {spec.n_inputs}"
+    return None
+
+
+def replay(session: Session, progress=None, where: str = "the session", exact: bool = True) -> Timeline:
+    """The session's run, rebuilt from its log. SessionError if it cannot be replayed, and
+    (`exact`) ReplayMismatchError unless it gives the saved losses and parameters bit for bit.
+    `progress(done, total)` as in Timeline.from_log (a SessionError it raises passes through)."""
+    dataset = session.dataset
+    try:
+        timeline = run_log.replay(session.history, session.setup, dataset.X, dataset.Y, progress=progress)
+    except SessionError:
+        raise
+    except ValueError as exc:
+        raise SessionError(f"{where}: its history cannot be replayed: {exc}") from None
+    if exact and run_log.loss_digest(timeline.losses.view()) != session.history.loss_sha256:
+        raise ReplayMismatchError(f"{where}: its history replays to other losses than the saved ones "
+                                  "(the file is inconsistent)")
+    if exact and timeline.network.theta.tobytes() != session.theta.tobytes():
+        raise ReplayMismatchError(f"{where}: its history does not lead to its saved parameters "
+                                  "(the file is inconsistent)")
+    return timeline
+
+
+# ---- files ------------------------------------------------------------------------------------------------
+def _reason(exc: OSError) -> str:
+    return (exc.strerror or str(exc)).rstrip(".")
+
+
+def _kind(mode: int) -> str:
+    return "a folder" if stat.S_ISDIR(mode) else "not a regular file (a pipe, device or socket)"
+
+
+def _regular(info: os.stat_result, path: Path) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise SessionError(f"{path.name} is {_kind(info.st_mode)}, not a session file")
+    if info.st_size > MAX_BYTES:
+        raise SessionError(f"{path.name} is too large to be a session file ({info.st_size:,} bytes)")
+
+
+def read_file(path: str | os.PathLike) -> bytes:
+    """The bytes of a regular file of at most MAX_BYTES; SessionError otherwise. A FIFO or a
+    device is refused before it is opened (and, were one swapped in meanwhile, without waiting:
+    the file is opened non-blocking and checked again)."""
+    path = Path(path)
+    try:
+        _regular(os.stat(path), path)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+                     | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise SessionError(f"{path} does not exist") from None
+    except OSError as exc:
+        raise SessionError(f"cannot read {path}: {_reason(exc)}") from None
+    try:
+        _regular(os.fstat(fd), path)
+        chunks, size = [], 0
+        while chunk := os.read(fd, 1 << 20):
+            size += len(chunk)
+            if size > MAX_BYTES:
+                raise SessionError(f"{path.name} is too large to be a session file")
+            chunks.append(chunk)
+    except OSError as exc:
+        raise SessionError(f"cannot read {path}: {_reason(exc)}") from None
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Replace the file at `path` (through a symbolic link) by `data`, all or nothing."""
+    shown = os.fspath(path)
+    target = Path(os.path.realpath(path))
+    try:
+        info = os.stat(target)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise SessionError(f"cannot save {shown}: {_reason(exc)}") from None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        raise SessionError(f"cannot save {shown}: it is {_kind(info.st_mode)}")
+    if info is not None and not os.access(target, os.W_OK):
+        raise SessionError(f"cannot save {shown}: the file is read-only")
+    if not target.parent.is_dir():
+        raise SessionError(f"cannot save {shown}: the folder {target.parent} does not exist")
+    _remove_stale_temps(target)
+    temp = None
+    try:
+        temp = _write_temp(target, data, info)
+        os.replace(temp, target)
+        temp = None
+        _sync_folder(target.parent)
+    except OSError as exc:
+        raise SessionError(f"cannot save {shown}: {_reason(exc)}") from None
+    finally:
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+
+
+def _temp_name(target: Path) -> str:
+    return str(target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp"))
+
+
+def _write_temp(target: Path, data: bytes, info: os.stat_result | None) -> str:
+    """A complete, flushed copy of `data` beside `target`; its name."""
+    temp = _write_unnamed(target, data, info) if hasattr(os, "O_TMPFILE") else None
+    if temp is not None:
+        return temp
+    temp = _temp_name(target)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+                 | getattr(os, "O_CLOEXEC", 0), 0o666)  # 0o666 less the umask, as any new file
+    try:
+        _fill(fd, data, info)
+    except BaseException:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    os.close(fd)
+    return temp
+
+
+def _write_unnamed(target: Path, data: bytes, info: os.stat_result | None) -> str | None:
+    """Linux: the bytes go into a file with no name (O_TMPFILE), which is named only once whole,
+    so a crash while writing leaves nothing behind. None where the file system cannot."""
+    try:
+        proc = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        fd = os.open(target.parent, os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o666)
+    except OSError:
+        os.close(proc)
+        return None
+    try:
+        _fill(fd, data, info)
+        temp = _temp_name(target)
+        # linkat(proc, "<fd>", …, AT_SYMLINK_FOLLOW) names the open file (a folder descriptor
+        # makes os.link use linkat, which follows the /proc link to the file itself).
+        os.link(str(fd), temp, src_dir_fd=proc, follow_symlinks=True)
+        return temp
+    finally:
+        os.close(proc)
+        os.close(fd)
+
+
+def _fill(fd: int, data: bytes, info: os.stat_result | None) -> None:
+    if info is not None and hasattr(os, "fchmod"):  # the file being replaced keeps its owner and mode
+        if hasattr(os, "fchown") and (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
+            with contextlib.suppress(OSError):
+                os.fchown(fd, info.st_uid, info.st_gid)
+        os.fchmod(fd, stat.S_IMODE(info.st_mode) & 0o777)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    os.fsync(fd)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); harmless to skip where folders cannot be opened."""
+    if os.name == "posix":
+        with contextlib.suppress(OSError):
+            fd = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+
+def _remove_stale_temps(target: Path) -> None:
+    """Remove temporary files of ours left beside `target` by a save that was killed: those of a
+    process that no longer runs, or older than STALE_TEMP_SECONDS."""
+    pattern = re.compile(re.escape(f".{target.name}.") + r"(\d+)-[0-9a-f]{8}\.tmp")
+    with contextlib.suppress(OSError), os.scandir(target.parent) as entries:
+        for entry in entries:
+            match = pattern.fullmatch(entry.name)
+            if match and entry.is_file(follow_symlinks=False) and _stale(int(match[1]), entry):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+
+
+def _stale(pid: int, entry: os.DirEntry) -> bool:
+    if time.time() - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_SECONDS:
+        return True
+    if pid == os.getpid() or os.name != "posix":
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False

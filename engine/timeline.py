@@ -23,6 +23,7 @@ from engine.training import Checkpoint, Training
 CHECKPOINT_EVERY = 1024  # rows between checkpoints: a rewind replays at most this many rows
 MAX_CHECKPOINTS = 2048  # beyond this, every other checkpoint goes and the spacing doubles
 HISTORY_START = 1 << 14  # initial capacity of the loss buffer (rows)
+PROGRESS_EVERY = 4096  # rows between progress reports while a saved run is replayed (from_log)
 
 
 class GrowingBuffer:
@@ -128,6 +129,43 @@ class Timeline:
     def reset(self) -> None:
         """Back to the very same initial parameters (same seed); history cleared; η kept."""
         self._start()
+
+    @classmethod
+    def from_log(cls, spec: NetworkSpec, X, Y, *, init: str = DEFAULT_SCHEME, seed: int = 0,
+                 order: str = "shuffle", scaling: str = "standard", steps: int = 0,
+                 eta_log=((0, 0.1),), edits=(), diverged: bool = False, progress=None) -> Timeline:
+        """The run a saved log describes, rebuilt by replaying it from its start: `steps` rows,
+        row s trained with the η `eta_log` [(first step, η), …] gives it, each `Edit` applied just
+        before its row, and (with `diverged`) the failed attempt at the next row made again.
+        Training is deterministic, so the run is bit-exactly the one that wrote the log.
+        `progress(done, total)` is called every PROGRESS_EVERY rows (it may raise to stop).
+        Raises ValueError (KeyError for an unknown parameter name) when the log cannot be replayed."""
+        log = [(int(first), float(eta)) for first, eta in eta_log]
+        if not log or log[0][0] != 0 or any(b[0] <= a[0] for a, b in zip(log, log[1:])):
+            raise ValueError("the η log must start at step 0 and go forward")
+        steps = int(steps)
+        by_step: dict[int, list[Edit]] = {}
+        for edit in edits:
+            by_step.setdefault(int(edit.step), []).append(edit)
+        timeline = cls(spec, X, Y, init=init, seed=seed, order=order, scaling=scaling, eta=log[0][1])
+        k, eta = 0, log[0][1]
+        for s in range(steps + 1):
+            while k < len(log) and log[k][0] <= s:
+                eta = log[k][1]
+                k += 1
+            for edit in by_step.get(s, ()):
+                timeline.set_parameter(edit.name, edit.value)
+            if s == steps:
+                break
+            if timeline.row(eta).diverged:
+                raise ValueError(f"row {s + 1} of the log diverges when replayed")
+            if progress is not None and (s + 1) % PROGRESS_EVERY == 0:
+                progress(s + 1, steps)
+        if diverged and not timeline.row(eta).diverged:
+            raise ValueError(f"the log says row {steps + 1} diverged, but it does not when replayed")
+        timeline.eta_log = log
+        timeline.training.eta = eta
+        return timeline
 
     # ---- properties ----------------------------------------------------------------
     @property
