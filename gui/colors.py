@@ -12,6 +12,11 @@ same information.
                                 backward path in the step-through
   SELECTION                     the selected parameter, everywhere
   LIT                           neurons whose value the forward pass has reached
+
+Light and dark: `use_theme("dark")` rebinds the surface, ink and sign names below to the
+dark theme's values (gui.theme calls it with the window's palette). Views read
+`colors.NAME` when they paint, so the next paint is in the new theme. The sign pair stays
+Okabe–Ito blue / orange in both themes (sky blue in the dark one, bright enough on it).
 """
 from __future__ import annotations
 
@@ -46,6 +51,38 @@ NEURON_FILL = "#FFFFFF"
 INPUT_FILL = "#EEF3F8"
 LABEL_BG = "#FFFFFF"
 WARN_FILL = "#FFE0C2"  # worst row of the gradient check
+
+
+# What changes with the theme; the Okabe–Ito constants above never do.
+THEMES: dict[str, dict[str, str]] = {
+    "light": {
+        "POSITIVE": BLUE, "NEGATIVE": ORANGE, "POSITIVE_TEXT": POSITIVE_TEXT, "NEGATIVE_TEXT": NEGATIVE_TEXT,
+        "ZERO": ZERO, "GRADIENT": GRADIENT, "GRADIENT_TEXT": GRADIENT_TEXT, "SELECTION": SELECTION,
+        "SELECTION_FILL": SELECTION_FILL, "LIT": LIT, "CANVAS_BG": CANVAS_BG, "INK": INK, "MUTED": MUTED,
+        "NEURON_FILL": NEURON_FILL, "INPUT_FILL": INPUT_FILL, "LABEL_BG": LABEL_BG, "WARN_FILL": WARN_FILL,
+    },
+    "dark": {
+        "POSITIVE": SKY_BLUE, "NEGATIVE": ORANGE, "POSITIVE_TEXT": "#6CC0F0", "NEGATIVE_TEXT": "#F0B030",
+        "ZERO": "#9A9A9A", "GRADIENT": REDDISH_PURPLE, "GRADIENT_TEXT": "#E8A6CB", "SELECTION": "#F2F2F2",
+        "SELECTION_FILL": "#4F4514", "LIT": "#4A4220", "CANVAS_BG": "#1C1D20", "INK": "#E8E8E8",
+        "MUTED": "#A8A8A8", "NEURON_FILL": "#2A2C31", "INPUT_FILL": "#22303C", "LABEL_BG": "#2A2C31",
+        "WARN_FILL": "#5C3A12",
+    },
+}
+_theme = "light"
+
+
+def use_theme(name: str) -> None:
+    """Rebind the theme-dependent names of this module ('light' or 'dark')."""
+    global _theme
+    if name not in THEMES:
+        raise ValueError(f"theme must be one of {sorted(THEMES)}, got {name!r}")
+    globals().update(THEMES[name])
+    _theme = name
+
+
+def current_theme() -> str:
+    return _theme
 
 
 def qcolor(hex_code: str, alpha: float = 1.0) -> QColor:

@@ -7,7 +7,8 @@ lesson" brings it back as it was.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QFrame, QWidget
 
 from gui.controller import SetupError
 
@@ -15,6 +16,7 @@ from gui.controller import SetupError
 TAB_OF = {"derivation": "derivationPanel", "race": "raceView", "landscape": "landscapeView",
           "boundary": "boundaryView", "gradcheck": "gradCheckView", "network": "networkCanvas",
           "homework": "homeworkPanel", "parameters": "paramInspector", "loss": "lossPlot", "lesson": "lessonPanel"}
+HIGHLIGHT_STYLE = "QFrame#lessonHighlight { border: 4px solid #E69F00; border-radius: 6px; background: transparent; }"
 PHASE_OF = {"row": "pick", "pick": "pick", "forward": "forward", "loss": "loss", "backward": "backward",
             "update": "update"}
 
@@ -25,6 +27,8 @@ class LessonDriver(QObject):
         self.window = window
         self.state, self.controller = window.state, window.controller
         self._kept = None  # the user's own run while the lesson runs: (setup, timeline, eta, epochs)
+        self._frames: list[QFrame] = []
+        self._highlighted: list[str] = []
         panel = window.lesson_panel
         panel.stepChanged.connect(self.apply)
         panel.leaveRequested.connect(self.leave)
@@ -75,11 +79,11 @@ class LessonDriver(QObject):
             w.view("raceView").set_etas(list(step["race_etas"]))
         if "landscape" in step:
             w.view("landscapeView").set_params(*step["landscape"])
-        w.highlight(step.get("highlight", ()))
+        self.highlight(step.get("highlight", ()))
 
     def leave(self) -> None:
         """Back to the user's own run, exactly as it was when the lesson started."""
-        self.window.highlight(())
+        self.highlight(())
         if self._kept is None:
             return
         setup, timeline, eta, epochs = self._kept
@@ -88,3 +92,33 @@ class LessonDriver(QObject):
         self.controller.adopt(setup, timeline)
         self.state.eta = eta
         self.window.statusBar().showMessage("Back to your own work, as you left it", 5000)
+
+    def forget_users_work(self) -> None:
+        """The run kept aside is no longer the user's work (a session was opened over it)."""
+        self._kept = None
+
+    # ---- highlights ---------------------------------------------------------------------------
+    def highlight(self, names) -> None:
+        """Frame these widgets (by objectName) in orange; a widget behind a tab is brought forward first."""
+        w = self.window
+        for frame in self._frames:
+            frame.deleteLater()
+        self._frames, self._highlighted = [], []
+        for name in names:
+            w.show_view(name)
+            target = w.view(name) or w.findChild(QWidget, name)
+            if target is None or not target.isVisible():
+                continue
+            frame = QFrame(w, objectName="lessonHighlight")
+            frame.setStyleSheet(HIGHLIGHT_STYLE)
+            frame.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            top_left = target.mapTo(w, target.rect().topLeft())
+            frame.setGeometry(top_left.x() - 3, top_left.y() - 3, target.width() + 6, target.height() + 6)
+            frame.show()
+            frame.raise_()
+            self._frames.append(frame)
+            self._highlighted.append(name)
+
+    def highlighted(self) -> list[str]:
+        """objectNames of the widgets framed now."""
+        return list(self._highlighted)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pyqtgraph as pg
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QIcon, QKeySequence, QShortcut
+from PySide6.QtGui import QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
-    QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -34,13 +33,15 @@ from PySide6.QtWidgets import (
 
 from engine import data as datamod
 from engine.data import CsvError
-from engine.notation import PRECISIONS
 from engine.resources import ICON_FILE
 from engine.settings import DEFAULT_DATASET
 from engine.spec import preset
-from gui.actions import build_actions, build_menus
+from gui import exports, preferences
+from gui import help as helpdialogs
+from gui.actions import PANEL_OF_ACTION, WindowKeys, build_actions, build_menus, precision_actions
 from gui.canvas.widget import NetworkCanvas
 from gui.controller import Controller, SetupError
+from gui.file_commands import FileCommands
 from gui.lesson_driver import LessonDriver
 from gui.panels.controls import SetupPanel, TransportBar
 from gui.panels.derivation import DerivationPanel
@@ -52,8 +53,11 @@ from gui.panels.lesson import LessonPanel
 from gui.panels.predict import PredictPanel
 from gui.panels.step_through import StepThroughPanel
 from gui.plots.loss import LossPlot
-from gui.presentation import BASE_PT, Presentation
+from gui.presentation import Presentation, PresentationBar
+from gui.room import NetworkPage, Room, opening_geometry
+from gui.settings_store import SettingsStore
 from gui.state import AppState
+from gui.theme import current_theme, restyle_plots
 from gui.trainer import Trainer
 from gui.widgets.data_table import DataTable
 from gui.widgets.lazy_page import LazyPage
@@ -63,7 +67,6 @@ from gui.widgets.timeline_bar import TimelineBar
 
 BUILD_VIEWS_AFTER_MS = 300  # the plots behind tabs are built this long after the window first shows
 RATE_EVERY_MS = 250  # the rows/s readout changes this often (steadier to read)
-HIGHLIGHT_STYLE = "QFrame#lessonHighlight { border: 4px solid #E69F00; border-radius: 6px; background: transparent; }"
 SCALED_VIEWS = ("networkCanvas", "paramInspector", "derivationPanel", "homeworkPanel", "gradCheckView",
                 "lessonPanel", "raceView", "landscapeView", "boundaryView")
 
@@ -91,35 +94,46 @@ def _tab_page(*widgets: QWidget, name: str) -> QWidget:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, parent: QWidget | None = None):
+    """The window. `MainWindow(settings=None)`: what it remembers goes to `settings` (a
+    gui.settings_store.SettingsStore; by default the user's own when the application is
+    Backprop Studio, else nothing is kept: see SettingsStore.for_application)."""
+
+    def __init__(self, parent: QWidget | None = None, settings: SettingsStore | None = None):
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.setWindowTitle("Backprop Studio")
         if ICON_FILE.exists():
             self.setWindowIcon(QIcon(str(ICON_FILE)))
+        self.settings = settings if settings is not None else SettingsStore.for_application()
         self.state = AppState()
         self.trainer = Trainer(self)
         self.controller = Controller(self.state, self.trainer, self)
         self.controller.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
-        self._highlights: list[QFrame] = []
-        self._highlighted: list[str] = []
         self._closing = False
+        self.shortcuts_dialog: QWidget | None = None
+        self._stored_sizes: dict | None = None
+        self.about_box: QWidget | None = None
         self._build_ui()
         self._build_actions()
         self._connect()
         # Do not let every relayout resize the window's minimum (it would also warn
         # "propagateSizeHints" on platforms such as offscreen).
         self.layout().setSizeConstraint(QLayout.SetNoConstraint)
-        self.presentation = Presentation(self)
-        self.presentation.apply_font(BASE_PT)
-        self.resize(self.fitting_size())
+        self.presentation = Presentation(self, self.room, self.presentation_bar)
+        self.actions[f"panel_{self.presentation.panel}"].setChecked(True)
+        self.presentation.panelChanged.connect(
+            lambda key: self.actions[f"panel_{key}"].setChecked(True))
         self.lesson = LessonDriver(self)
+        self.files = FileCommands(self, self.settings)
+        self.files.install(self.menus["&File"], before=self.actions["quit"])
         self.controller.change_setup(task="regression", dataset_key=DEFAULT_DATASET["regression"],
                                      scaling="standard", init="random", seed=0, order="shuffle")
         self._rate_timer = QTimer(self, objectName="rateTimer")
         self._rate_timer.setInterval(RATE_EVERY_MS)
         self._rate_timer.timeout.connect(lambda: self.status.show_rate(self.trainer.rows_per_second()))
         subscribe(self, self.state.events.history, self._running_changed)
+        self._stored_sizes = preferences.remember(self)
+        self.keys = WindowKeys(self, self.canvas, extra_keys=("Esc", "PgUp", "PgDown"))
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self._shutdown)
@@ -136,19 +150,20 @@ class MainWindow(QMainWindow):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.lesson_panel = LessonPanel(s)
         self.left_tabs = self._tabs("leftTabs", (scroll, "Setup"), (self.lesson_panel, "Lesson"))
-        self.left_tabs.setMinimumWidth(300)
 
         self.transport = TransportBar(s)
+        self.presentation_bar = PresentationBar()
         self.timeline = TimelineBar(s)
         self.banner = DivergenceBanner(s)
         self.canvas = NetworkCanvas(s)
         self.stepper = StepThroughPanel(s)
+        self.network_page = NetworkPage(self.canvas, self.stepper)
         self.views: dict[str, QWidget] = {"networkCanvas": self.canvas, "stepThroughPanel": self.stepper}
         self.lazy_pages = {name: LazyPage(name, build) for name, build in (
             ("raceView", self._build_race), ("landscapeView", self._build_landscape),
             ("boundaryView", self._build_boundary))}
         self.centre_tabs = self._tabs(
-            "centreTabs", (_tab_page(self.canvas, self.stepper, name="networkPage"), "Network"),
+            "centreTabs", (self.network_page, "Network"),
             (self.lazy_pages["raceView"], "Learning-rate race"), (self.lazy_pages["landscapeView"], "Loss landscape"),
             (self.lazy_pages["boundaryView"], "Decision boundary"))
 
@@ -164,21 +179,21 @@ class MainWindow(QMainWindow):
             (self._view(DerivationPanel), "Why this number?"),
             (self._view(HomeworkPanel), "Check my homework"), (self._view(GradCheckView), "Gradient check"),
             (predict_page, "Predict & edit"))
-        self.side_tabs.setMinimumWidth(380)
 
         self.plot = self._view(LossPlot)
         self.log_check = QCheckBox("log scale", objectName="logScaleCheck")
         self.log_check.setToolTip("logarithmic loss axis (Ctrl+L)")
         self.fit_button = QPushButton("Fit", objectName="plotFitButton")
         self.fit_button.setToolTip("follow the data again after zooming or panning the plot (Ctrl+F)")
+        self.plot_title = QLabel("Loss while training", objectName="plotTitle")
         plot_bar = QHBoxLayout()
         plot_bar.setContentsMargins(4, 0, 4, 0)
-        plot_bar.addWidget(QLabel("Loss while training", objectName="plotTitle"))
+        plot_bar.addWidget(self.plot_title)
         plot_bar.addStretch(1)
         plot_bar.addWidget(self.log_check)
         plot_bar.addWidget(self.fit_button)
-        plot_box = QWidget(objectName="lossPlotBox")
-        plot_layout = QVBoxLayout(plot_box)
+        self.plot_box = QWidget(objectName="lossPlotBox")
+        plot_layout = QVBoxLayout(self.plot_box)
         plot_layout.setContentsMargins(0, 0, 0, 0)
         plot_layout.addLayout(plot_bar)
         plot_layout.addWidget(self.plot, 1)
@@ -190,17 +205,14 @@ class MainWindow(QMainWindow):
         table_box.layout().setStretch(0, 0)
         table_box.layout().setStretch(1, 1)
 
-        bottom = self._splitter("bottomSplitter", Qt.Horizontal, (plot_box, 3, 900), (table_box, 2, 700))
-        top = self._splitter("topSplitter", Qt.Horizontal, (self.left_tabs, 0, 350), (self.centre_tabs, 1, 780),
-                             (self.side_tabs, 0, 470))
-        main = self._splitter("mainSplitter", Qt.Vertical, (top, 3, 600), (bottom, 2, 330))
+        self.room = Room(self.left_tabs, self.centre_tabs, self.side_tabs, self.plot_box, table_box)
         central = QWidget(objectName="central")
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 0)
         layout.setSpacing(4)
-        for widget in (self.transport, self.timeline, self.banner):
+        for widget in (self.transport, self.presentation_bar, self.timeline, self.banner):
             layout.addWidget(widget)
-        layout.addWidget(main, 1)
+        layout.addWidget(self.room.stack, 1)
         self.setCentralWidget(central)
 
         bar = self.statusBar()
@@ -210,7 +222,8 @@ class MainWindow(QMainWindow):
             bar.addPermanentWidget(label)
         self.present_button = QPushButton("Presentation mode", objectName="presentationButton")
         self.present_button.setCheckable(True)
-        self.present_button.setToolTip("bigger fonts and full screen, for projecting (F5; Esc leaves)")
+        self.present_button.setToolTip("the network and one panel, full screen, big text: for projecting "
+                                       "(F5; Esc leaves)")
         self.present_button.setFocusPolicy(Qt.TabFocus)
         bar.addPermanentWidget(self.present_button)
 
@@ -237,7 +250,8 @@ class MainWindow(QMainWindow):
         return self._scaled(self._view(BoundaryView))
 
     def _scaled(self, view: QWidget) -> QWidget:
-        view.set_font_scale(self.font().pointSize() / BASE_PT)
+        view.set_font_scale(self.presentation.view_scale())
+        restyle_plots(view)
         return view
 
     def build_all_views(self) -> None:
@@ -246,34 +260,47 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().showEvent(event)
+        if self._stored_sizes and self.room.mode == self.settings.value("splitters/mode"):
+            self.centralWidget().layout().activate()
+            self.room.restore_sizes(self._stored_sizes)  # once laid out: the very same pixels
+        self._stored_sizes = None
         if not all(page.built for page in self.lazy_pages.values()):
             QTimer.singleShot(BUILD_VIEWS_AFTER_MS, self.build_all_views)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        if self.presentation.on:
+            self.presentation.window_resized()
+        elif self.room.fit(self.size()):
+            self.presentation.apply_font()  # the moved views take the window's font again
 
     @staticmethod
     def _tabs(name: str, *pages: tuple[QWidget, str]) -> QTabWidget:
         tabs = QTabWidget(objectName=name)
         tabs.setDocumentMode(True)
+        tabs.setElideMode(Qt.TextElideMode.ElideNone)
+        tabs.setUsesScrollButtons(True)
         for page, title in pages:
             tabs.addTab(page, title)
         return tabs
 
-    @staticmethod
-    def _splitter(name: str, orientation, *parts) -> QSplitter:
-        splitter = QSplitter(orientation, objectName=name)
-        for i, (widget, stretch, _size) in enumerate(parts):
-            splitter.addWidget(widget)
-            splitter.setStretchFactor(i, stretch)
-        splitter.setSizes([size for _w, _s, size in parts])
-        return splitter
+    def titles(self) -> list[QLabel]:
+        """The bold titles over the loss plot and the table."""
+        return [self.plot_title, self.table_title]
 
     def _build_actions(self) -> None:
-        c, s = self.controller, self.state
+        c, s, p = self.controller, self.state, lambda: self.presentation
         self.actions = build_actions(self, {
             "open_csv": self.open_csv, "quit": self.close, "play": c.toggle_play, "step": c.step,
             "step_epoch": c.step_epoch, "step_back": c.step_back, "reset": c.reset,
             "eta_small": lambda: setattr(s, "eta", 0.01), "eta_medium": lambda: setattr(s, "eta", 0.1),
             "eta_large": lambda: setattr(s, "eta", 1.0), "log_scale": self.plot.set_log,
-            "fit_plot": self.plot.fit, "presentation": self.set_presentation,
+            "fit_plot": self.plot.fit, "zoom_in": lambda: p().zoom_in(), "zoom_out": lambda: p().zoom_out(),
+            "zoom_reset": lambda: p().zoom_reset(), "theme_light": lambda: self.set_theme("light"),
+            "theme_dark": lambda: self.set_theme("dark"), "presentation": self.set_presentation,
+            **{name: (lambda key=key: p().set_panel(key)) for name, key in PANEL_OF_ACTION.items()},
+            "restore_defaults": self.restore_defaults, "help_shortcuts": self.show_shortcuts,
+            "help_lesson": self.start_lesson, "help_about": self.show_about,
         })
         undo = c.undo_stack.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
@@ -281,20 +308,13 @@ class MainWindow(QMainWindow):
         redo.setShortcut(QKeySequence("Ctrl+Shift+Z"))
         for name, action in (("undo", undo), ("redo", redo)):
             action.setObjectName(f"{name}Action")
+            action.setStatusTip(f"{name} the last edit, reset or cut of the timeline")
             self.addAction(action)
             self.actions[name] = action
-        build_menus(self.menuBar(), self.actions)
-        edit_menu = self.menuBar().addMenu("&Edit")
-        edit_menu.addActions([undo, redo])
-        precision_menu = self.menuBar().addMenu("&Numbers")
-        group = QActionGroup(self)
-        for digits in PRECISIONS:
-            action = QAction(f"{digits} significant digits", self, checkable=True,
-                             objectName=f"precision{digits}Action")
-            action.setChecked(digits == s.precision)
-            action.triggered.connect(lambda _=False, d=digits: setattr(s, "precision", d))
-            group.addAction(action)
-            precision_menu.addAction(action)
+        self.precision_actions = precision_actions(self, s)
+        subscribe(self, s.events.precision, lambda d: self.precision_actions[d].setChecked(True))
+        self.menus = build_menus(self.menuBar(), self.actions, extra={
+            "&Edit": [undo, redo], "&Numbers": list(self.precision_actions.values())})
         self._escape = QShortcut(QKeySequence(Qt.Key_Escape), self, lambda: self.set_presentation(False))
 
     def _connect(self) -> None:
@@ -318,11 +338,43 @@ class MainWindow(QMainWindow):
         self.actions["presentation"].toggled.connect(self.present_button.setChecked)
         self.trainer.trainingFinished.connect(lambda: self.status.show_rate(self.trainer.rows_per_second()))
 
+    # ---- what is remembered (gui.preferences) ------------------------------------------------------
+    def place_on_screen(self, geometry=None) -> None:
+        """The stored geometry, else a size that fits the screen the window is on."""
+        preferences.place_on_screen(self, geometry)
+
     def fitting_size(self) -> QSize:
-        """1600 × 1000, or less: never more than the screen's room (a 1280 × 720 projector too)."""
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        room = screen.availableGeometry().size() if screen is not None else QSize(1600, 1000)
-        return QSize(min(1600, room.width()), min(1000, room.height() - 40))
+        """The size a new window opens at on this screen (its available room when the screen is small)."""
+        return opening_geometry(self)[0]
+
+    def save_layout(self) -> None:
+        preferences.save_layout(self)
+
+    def set_theme(self, name: str) -> None:
+        """'light' or 'dark' (stored)."""
+        preferences.set_theme(self, name)
+
+    def theme(self) -> str:
+        return current_theme()
+
+    def restore_defaults(self) -> None:
+        preferences.restore_defaults(self)
+
+    # ---- help ------------------------------------------------------------------------------------
+    def show_shortcuts(self) -> None:
+        """Help → Keyboard shortcuts: every action and its keys (not modal: try them as you read)."""
+        self.shortcuts_dialog = helpdialogs.ShortcutsDialog(self.actions, self)
+        self.shortcuts_dialog.show()
+
+    def show_about(self) -> None:
+        self.about_box = helpdialogs.AboutDialog(self)
+        self.about_box.show()
+
+    def start_lesson(self) -> None:
+        """Help → Lesson: the lesson tab in front, at its first step."""
+        self.set_presentation(False)
+        self.show_view("lessonPanel")
+        self.lesson_panel.start()
 
     # ---- set-up and data ------------------------------------------------------------------------
     def request_setup(self, changes: dict) -> bool:
@@ -390,30 +442,9 @@ class MainWindow(QMainWindow):
                         tabs.setCurrentIndex(i)
             widget = parent
 
-    def highlight(self, names) -> None:
-        """Frame these widgets (by objectName) in orange; a widget behind a tab is brought forward first."""
-        for frame in self._highlights:
-            frame.deleteLater()
-        self._highlights = []
-        self._highlighted = []
-        for name in names:
-            self.show_view(name)
-            target = self.view(name) or self.findChild(QWidget, name)
-            if target is None or not target.isVisible():
-                continue
-            frame = QFrame(self, objectName="lessonHighlight")
-            frame.setStyleSheet(HIGHLIGHT_STYLE)
-            frame.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-            top_left = target.mapTo(self, target.rect().topLeft())
-            frame.setGeometry(top_left.x() - 3, top_left.y() - 3, target.width() + 6, target.height() + 6)
-            frame.show()
-            frame.raise_()
-            self._highlights.append(frame)
-            self._highlighted.append(name)
-
     def highlighted(self) -> list[str]:
         """objectNames of the widgets the lesson frames now."""
-        return list(self._highlighted)
+        return self.lesson.highlighted()
 
     # ---- presentation ----------------------------------------------------------------------------
     def set_presentation(self, on: bool) -> None:
@@ -430,7 +461,31 @@ class MainWindow(QMainWindow):
         if running != self._rate_timer.isActive():
             (self._rate_timer.start if running else self._rate_timer.stop)()
 
+    # ---- sessions and exports (gui.file_commands; the work is in gui.sessions and gui.exports) -------
+    def save_session(self, path) -> None:
+        """Save the whole state to `path` (raises SessionError with a one-line message)."""
+        self.files.document.save(path)
+
+    def open_session(self, path) -> None:
+        """Open a session file; a damaged, foreign or newer file raises SessionError and changes nothing."""
+        self.files.document.open(path)
+        self.lesson.forget_users_work()  # the opened run is the user's work now
+
+    def export_view(self, object_name: str, path):
+        return exports.export_view(self, object_name, path)
+
+    def export_trace(self, path):
+        return exports.export_trace(self, path)
+
+    def export_worksheet(self, path, blanks: bool = False):
+        return exports.export_worksheet(self, path, blanks)
+
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if not self.files.may_close():
+            event.ignore()
+            return
+        self.set_presentation(False)
+        self.save_layout()
         self._shutdown()
         super().closeEvent(event)
 

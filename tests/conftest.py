@@ -12,6 +12,32 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
+@pytest.fixture(autouse=True)
+def dialogs(monkeypatch):
+    """A modal dialog waits for a person, so a test that opened one would hang. Here every dialog
+    answers at once (no file chosen; Cancel to a question; OK to a message) and what each said is
+    kept in the returned list. A test that wants another answer patches that dialog itself."""
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    said: list[str] = []
+
+    def tell(_parent, _title, text, *_args, **_kwargs):
+        said.append(text)
+        return QMessageBox.StandardButton.Ok
+
+    def ask(_parent, _title, text, *_args, **_kwargs):
+        said.append(text)
+        return QMessageBox.StandardButton.Cancel
+
+    for name in ("warning", "critical", "information"):
+        monkeypatch.setattr(QMessageBox, name, staticmethod(tell))
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(ask))
+    for name in ("getOpenFileName", "getSaveFileName"):
+        monkeypatch.setattr(QFileDialog, name, staticmethod(lambda *_a, **_k: ("", "")))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *_a, **_k: ""))
+    return said
+
+
 @pytest.fixture
 def window(qtbot):
     """The main window as a student first sees it, shown; its trainer stopped afterwards."""

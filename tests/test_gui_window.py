@@ -57,6 +57,7 @@ def engine_run(task="regression", eta=0.1, rows=4, scaling=True, seed=0):
 
 
 def table_row(window, row):
+    window.show_view("dataTable")  # on a small screen the table is a tab behind the loss plot
     model = child(window, QWidget, "dataTable").model()
     return {model.headerData(c, Qt.Horizontal): model.data(model.index(row, c)) for c in range(model.columnCount())}
 
@@ -320,19 +321,22 @@ def test_log_scale_and_fit(qtbot, window):
 
 
 def test_presentation_mode_makes_everything_bigger(qtbot, window):
-    base = window.font().pointSize()
+    base = window.presentation.text_px()
     window.actions["presentation"].trigger()
-    assert window.presentation.on and window.font().pointSize() > base
+    assert window.presentation.on and window.presentation.text_px() > base
     assert child(window, QAbstractButton, "presentationButton").isChecked()
     qtbot.keyClick(window, Qt.Key_Escape)
-    assert not window.presentation.on and window.font().pointSize() == base
+    assert not window.presentation.on and window.presentation.text_px() == base
 
 
 def test_every_action_runs(qtbot, window, monkeypatch):
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: ("", "")))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: ("", "")))  # cancelled
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
     set_fastest(window)
     child(window, QSpinBox, "epochsInput").setValue(3)
     assert set(ACTIONS) <= set(window.actions)
+    assert {"save", "save_as", "open_session", "undo", "redo"} <= set(window.actions)
     for name, action in window.actions.items():
         if name == "quit":
             continue
@@ -342,17 +346,18 @@ def test_every_action_runs(qtbot, window, monkeypatch):
         if action.isCheckable():
             action.trigger()  # and back
         assert window.trainer.timeline is not None
+    window.set_theme("light")  # the palette is the application's: as the other tests expect it
     window.actions["quit"].trigger()
     assert not window.isVisible()
 
 
 def test_selecting_a_parameter_reaches_every_view(window):
     window.select_parameter("W211")
-    assert window.selected_parameter == "W211"
-    for view in window.views.values():
-        if hasattr(view, "selected_parameter"):
-            selected = view.selected_parameter
-            assert (selected() if callable(selected) else selected) == "W211"
+    assert window.selected_parameter == "W211" == window.state.selected
+    for name in ("paramInspector", "derivationPanel"):
+        assert window.views[name].selected_parameter() == "W211", name
+    assert window.edit.current_parameter() == "W211"
+    assert "W211" in window.views["derivationPanel"].toPlainText()
 
 
 def test_keyboard_shortcuts_drive_training(qtbot, window):

@@ -214,9 +214,11 @@ def pill(p: QPainter, fm: QFontMetricsF, rect: QRectF, text: str, name: str, c: 
 def paint_banner(p: QPainter, lay: CanvasLayout, c: Content) -> None:
     if not c.banner:
         return
-    p.setFont(lay.label_font)
+    f, rect = lay.label_font, lay.banner_rect
+    px = fitted_px(f, c.banner, rect.width())  # a little smaller rather than cut (big text in presentation mode)
+    p.setFont(f if px >= f.pixelSize() else font(f, max(1, math.floor(px))))
     p.setPen(qcolor(colors.MUTED))
-    p.drawText(lay.banner_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, c.banner)
+    p.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, c.banner)
 
 
 # ---- small drawing helpers -------------------------------------------------------------------

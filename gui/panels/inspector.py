@@ -230,6 +230,8 @@ class ParamInspector(QWidget):
         g = QFont(f)
         g.setPixelSize(max(8, round(16 * factor)))
         self.chain_label.setFont(g)
+        # (re-styled here too: the window calls this again when the theme changes)
+        self.chain_label.setStyleSheet(f"QLabel#chainRuleLabel {{ background: {colors.LABEL_BG}; padding: 6px; }}")
 
     # ---- rendering -------------------------------------------------------------------------
     def render_state(self, *_args) -> None:

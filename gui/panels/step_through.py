@@ -12,7 +12,7 @@ the controller does it and sets the phase.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QFont, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from engine.notation import display_name, fmt, output_name
@@ -44,7 +44,9 @@ class StepThroughPanel(QWidget):
         self.setObjectName("stepThroughPanel")
 
         self.title = QLabel(objectName="phaseTitle")
-        self.title.setStyleSheet("font-weight: bold;")
+        bold = QFont()  # only the weight is set: the size follows the window's (zoom, presentation)
+        bold.setBold(True)
+        self.title.setFont(bold)
         self.text = QLabel(objectName="phaseText")
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.RichText)

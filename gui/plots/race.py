@@ -348,5 +348,5 @@ class RaceView(FontScaled, QWidget):
         item = self.plot.getPlotItem()
         style_ticks(item, tick_font(px - 2))
         item.setLabel("bottom", "epoch", **label_style(px))
-        item.setLabel("left", "epoch loss (mean over the rows, log scale)", **label_style(px))
+        item.setLabel("left", "mean loss (log)", **label_style(px))  # short: fits a projector's plot
         self.legend.set_text_size(f"{px}px")
