@@ -12,9 +12,8 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
-from engine.session import SUFFIX, SessionError
 from gui import exports
-from gui.sessions import FILE_FILTER, SessionDocument
+from gui.session_document import SessionDocument
 
 HEADLESS_PLATFORMS = ("offscreen", "minimal")  # nobody there to answer "save your changes?"
 
@@ -87,6 +86,8 @@ class FileCommands(QObject):
         return self._save_to(self.document.path)
 
     def save_as(self) -> bool:
+        from gui.sessions import FILE_FILTER, SUFFIX  # the session format loads when first used
+
         start = str(Path(self.settings.last_folder()) / f"{Path(self.document.name).stem}{SUFFIX}")
         path, _ = QFileDialog.getSaveFileName(self.window, "Save the session", start, FILE_FILTER)
         if not path:
@@ -96,6 +97,8 @@ class FileCommands(QObject):
         return self._save_to(Path(path))
 
     def _save_to(self, path: Path) -> bool:
+        from gui.sessions import SessionError
+
         try:
             self.document.save(path)
         except (SessionError, OSError) as exc:
@@ -107,6 +110,8 @@ class FileCommands(QObject):
 
     def open(self, path: str | Path | None = None) -> bool:
         """Open a session (asking for one when no path is given); a bad file changes nothing."""
+        from gui.sessions import FILE_FILTER, SessionError
+
         if not self.confirm_discard():
             return False
         if path is None:

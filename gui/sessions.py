@@ -17,24 +17,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QProgressDialog
 
 from engine import data as datamod
 from engine import session as sessions
 from engine.data import CsvError, Dataset
 from engine.resources import version
-from engine.session import Session, SessionError
+from engine.session import SUFFIX, Session, SessionError
 from engine.timeline import Timeline
+from gui.session_document import APP, SessionDocument  # noqa: F401 (re-exported)
 from gui.state import Setup
-from gui.widgets.state_view import subscribe
 
-APP = "Backprop Studio"
-UNTITLED = "Untitled"
 FILE_FILTER = f"{APP} sessions (*{sessions.SUFFIX} *.json);;All files (*)"
 PROGRESS_AFTER_ROWS = 50_000  # a replay longer than this (about a second) shows a progress dialog
 
-__all__ = ["FILE_FILTER", "SessionDocument", "SessionError", "capture", "open_session", "save_session"]
+__all__ = ["FILE_FILTER", "SUFFIX", "SessionDocument", "SessionError", "capture", "open_session", "save_session"]
 
 
 # ---- saving ------------------------------------------------------------------------------------------
@@ -141,96 +139,3 @@ def _table_for(state, session: Session, path: Path) -> tuple[str, Dataset, bool]
         n += 1
         key = f"{base} ({n})"  # that key names another table now: this one gets its own
     return key, table, True
-
-
-# ---- the document: which file, and is there unsaved work ---------------------------------------------------
-class SessionDocument(QObject):
-    """The session's file (`path`, None until saved or opened) and whether the run or the
-    settings changed since (`modified`). Emits `changed()` when either does.
-
-    Unsaved work: a new set-up or table, rows trained, edits, reset, undo/redo, η, epochs,
-    speed, precision or the lesson step. Looking around is not: selecting a parameter, moving
-    the Timeline's cursor, stepping through phases or typing a prediction.
-    Use `save(path)` / `open(path)` so the document follows (both raise SessionError).
-    `title` is for QWidget.setWindowTitle with setWindowModified(modified): "name[*] — Backprop Studio".
-    """
-
-    changed = Signal()
-
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
-        self._path: Path | None = None
-        self._modified = False
-        self._applying = False
-        self._steps = self._run_steps()
-        ev = window.state.events
-        for signal in (ev.setup, ev.eta, ev.epochs, ev.speed, ev.precision, ev.lesson_step):
-            subscribe(self, signal, self._touched)
-        subscribe(self, ev.history, self._history)
-        window.trainer.changed.connect(self._touched)
-
-    @property
-    def path(self) -> Path | None:
-        return self._path
-
-    @property
-    def modified(self) -> bool:
-        return self._modified
-
-    @property
-    def name(self) -> str:
-        return UNTITLED if self._path is None else self._path.name
-
-    @property
-    def title(self) -> str:
-        return f"{self.name}[*] — {APP}"
-
-    def save(self, path: str | Path | None = None) -> Path:
-        """Save to `path` (default: the current file) and make it the document's file."""
-        path = self._path if path is None else Path(path)
-        if path is None:
-            raise SessionError("the session has no file yet: choose where to save it")
-        save_session(self.window, path)
-        self._set(path.absolute())
-        return self._path
-
-    def open(self, path: str | Path) -> Session:
-        """Open `path` in the window and make it the document's file (nothing changes on a bad file)."""
-        path = Path(path)
-        self._applying = True
-        try:
-            session = open_session(self.window, path)
-        finally:
-            self._applying = False
-        self._set(path.absolute())
-        return session
-
-    def mark_modified(self) -> None:
-        self._touched()
-
-    def forget(self) -> None:
-        """No file and nothing unsaved (e.g. after the user chose to discard the work)."""
-        self._set(None)
-
-    # ---- internals ---------------------------------------------------------------------------------
-    def _run_steps(self) -> int:
-        timeline = self.window.trainer.timeline
-        return -1 if timeline is None else timeline.steps
-
-    def _set(self, path: Path | None) -> None:
-        self._steps = self._run_steps()
-        if (path, False) != (self._path, self._modified):
-            self._path, self._modified = path, False
-            self.changed.emit()
-
-    def _touched(self, *_args) -> None:
-        if not self._applying and not self._modified:
-            self._modified = True
-            self.changed.emit()
-
-    def _history(self, snapshot) -> None:
-        steps = -1 if snapshot is None else snapshot.steps
-        if steps != self._steps:  # rows trained while playing (idle commands emit trainer.changed)
-            self._steps = steps
-            self._touched()
