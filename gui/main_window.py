@@ -124,8 +124,6 @@ class MainWindow(QMainWindow):
         self.presentation.panelChanged.connect(
             lambda key: self.actions[f"panel_{key}"].setChecked(True))
         self.lesson = LessonDriver(self)
-        self.files = FileCommands(self, self.settings)
-        self.files.install(self.menus["&File"], before=self.actions["quit"])
         self.controller.change_setup(task="regression", dataset_key=DEFAULT_DATASET["regression"],
                                      scaling="standard", init="random", seed=0, order="shuffle")
         self._rate_timer = QTimer(self, objectName="rateTimer")
@@ -133,6 +131,9 @@ class MainWindow(QMainWindow):
         self._rate_timer.timeout.connect(lambda: self.status.show_rate(self.trainer.rows_per_second()))
         subscribe(self, self.state.events.history, self._running_changed)
         self._stored_sizes = preferences.remember(self)
+        # The document follows the run from here on: the start-up set-up is not unsaved work.
+        self.files = FileCommands(self, self.settings)
+        self.files.install(self.menus["&File"], before=self.actions["quit"])
         self.keys = WindowKeys(self, self.canvas, extra_keys=("Esc", "PgUp", "PgDown"))
         app = QCoreApplication.instance()
         if app is not None:

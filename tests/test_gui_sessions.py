@@ -294,3 +294,28 @@ def test_save_errors_name_the_users_path(window, tmp_path):
     with pytest.raises(SessionError, match=f"^cannot save {folder}: it is a folder$"):
         save_session(window, folder)
     assert engine_session.SUFFIX == ".bpsession" and "*.bpsession" in sessions.FILE_FILTER
+
+
+def test_the_title_marks_unsaved_work_and_closing_asks_first(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    files = window.files
+    assert not window.isWindowModified()
+    window.controller.step()
+    assert window.isWindowModified()  # shown as "*" in the title
+    window.save_session(tmp_path / "class.bpsession")
+    assert window.windowTitle().startswith("class.bpsession") and not window.isWindowModified()
+    window.controller.step()
+    files.ask_on_close = True  # offscreen windows have nobody to ask; a desktop one does
+    asked = []
+
+    def answer(*args, **_kwargs):
+        asked.append(args[2])
+        return QMessageBox.StandardButton.Cancel
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(answer))
+    window.close()
+    assert asked and window.isVisible()  # Cancel keeps the window and the work
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+    window.close()
+    assert not window.isVisible()
