@@ -22,21 +22,19 @@ Every number is `engine.notation.fmt(value, digits)`; names are set with subscri
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from engine.moment import Moment
 from engine.notation import SIGNIFICANT, display_name, fmt, output_name
+from engine.typeset import bracket, math_html, num, substitute
 
 TITLE = "Backpropagation worksheet"
 BLANK = "________"
 NO_TARGET = "a prediction has no target: there is nothing to differentiate"
 
 # Names a formula may contain: ∂L/∂Z21 (a backprop delta), ŷ / ŷ2, y / y2, W111, b11, O11, Z11, x1.
-_TOKEN = re.compile(r"∂L/∂Z\d+|(?<![A-Za-z])(?:ŷ\d*|y\d*|[WbOZx]\d+)(?![A-Za-z])")
-_SUBSCRIPT = re.compile(r"(?<![A-Za-z])(ŷ|[WbOZxy])(\d+)")
 _ACTIVATION = {"sigmoid": "σ({})", "tanh": "tanh({})", "relu": "max(0, {})"}
 _LOSS_WORDS = {"se": "squared error (y − ŷ)²", "half-se": "half squared error ½(y − ŷ)²",
                "bce": "binary cross-entropy"}
@@ -62,39 +60,9 @@ td.num, span.num { white-space: nowrap; }
 """
 
 
-def math_html(text: str) -> str:
-    """Tutorial notation → HTML: W111 → W<sub>111</sub>, ŷ1 → ŷ<sub>1</sub>."""
-    return _SUBSCRIPT.sub(r"\1<sub>\2</sub>", html.escape(text, quote=False))
-
-
-def num(value: float, digits: int = SIGNIFICANT) -> str:
-    """A number inside an expression: negatives in parentheses."""
-    s = fmt(value, digits)
-    return f"({s})" if s.startswith("−") else s
-
-
-def substitute(formula: str, values: Mapping[str, float], digits: int = SIGNIFICANT) -> str:
-    """'−2(y − ŷ)' → '−2(7 − 212.6)'; names without a number in `values` stay names."""
-    text = _TOKEN.sub(lambda m: num(values[m.group(0)], digits) if m.group(0) in values else m.group(0), formula)
-    return text[2:] if text.startswith("Σ ") else text
-
-
 def _argument(name: str, values: Mapping[str, float], digits: int) -> str:
     """A function's whole argument: its number if known (no parentheses needed), else its name."""
     return fmt(values[name], digits) if name in values else name
-
-
-def _bracket(expr: str) -> str:
-    """(expr) when it has a top-level +, −, / or 'if' (a product must bracket it)."""
-    depth = 0
-    for i, ch in enumerate(expr):
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        elif depth == 0 and i > 0 and ch in "+−/" and expr[i - 1] == " ":
-            return f"({expr})"
-    return f"({expr})" if " if " in expr else expr
 
 
 def loss_formula(spec) -> str:
@@ -314,8 +282,8 @@ def _backward(moment: Moment, sheet: _Sheet, shown: Mapping[str, float], every: 
         lhs = math_html(f"∂L/∂{name}")
         values = " · ".join(f"({sheet.n(f.value)})" for f in factors)
         rows = [(lhs, " · ".join(math_html(f.name) for f in factors)),
-                ("", " · ".join(math_html(_bracket(f.formula)) for f in factors)),
-                ("", " · ".join(math_html(_bracket(substitute(f.formula, shown, d))) for f in factors))]
+                ("", " · ".join(math_html(bracket(f.formula)) for f in factors)),
+                ("", " · ".join(math_html(bracket(substitute(f.formula, shown, d))) for f in factors))]
         if not sheet.blanks:
             rows.append(("", values))
         rows.append(("", sheet.result(lhs, record.grads[name], values)))

@@ -2,6 +2,7 @@
 and a save is atomic (old file or new file, never a mix, never a temporary file left over)."""
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -438,7 +439,8 @@ def test_a_save_killed_at_a_random_moment_leaves_a_whole_file(tmp_path, named):
         proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(KILLER.format(
             root=str(ROOT), path=str(path), named=named))], stdout=subprocess.PIPE, text=True)
         assert proc.stdout.readline().strip() == "ready"
-        time.sleep(0.05 + rng.uniform(0, 0.3))  # let it be mid-save somewhere
+        with contextlib.suppress(subprocess.TimeoutExpired):  # the saver never ends by itself: let it run
+            proc.wait(timeout=0.05 + rng.uniform(0, 0.3))  # a random while, so the kill lands mid-save
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         proc.stdout.close()

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import html
 import math
-import re
 from collections.abc import Mapping
 
 from PySide6.QtCore import QUrl, Signal
@@ -30,46 +29,13 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QTextBrowser, QWid
 
 from engine.notation import SIGNIFICANT, fmt, output_name
 from engine.training import DIVERGENCE_LOSS
+from engine.typeset import bracket, math_html, num, substitute  # noqa: F401 (re-exported)
 from gui import colors
 from gui.state import AppState
 from gui.widgets.state_view import RenderWhenShown, subscribe
 
 MODES = ("selected", "all")
 NOWRAP = "white-space:nowrap"
-
-# Names a formula may contain: ∂L/∂Z21 (a backprop delta), ŷ / ŷ2, y / y2, W111, b11, O11, Z11, x1.
-_TOKEN = re.compile(r"∂L/∂Z\d+|(?<![A-Za-z])(?:ŷ\d*|y\d*|[WbOZx]\d+)(?![A-Za-z])")
-_SUBSCRIPT = re.compile(r"(?<![A-Za-z])(ŷ|[WbOZxy])(\d+)")
-
-
-# ---- typesetting -------------------------------------------------------------
-def math_html(text: str) -> str:
-    """Plain tutorial notation → HTML: W111 → W<sub>111</sub>, ŷ1 → ŷ<sub>1</sub>."""
-    return _SUBSCRIPT.sub(r"\1<sub>\2</sub>", html.escape(text, quote=False))
-
-
-def num(value: float, digits: int = SIGNIFICANT) -> str:
-    """A number as it appears inside an expression: negatives in parentheses."""
-    s = fmt(value, digits)
-    return f"({s})" if s.startswith("−") else s
-
-
-def _needs_parentheses(expr: str) -> bool:
-    """True when `expr` has a top-level +, −, / or 'if' (so a product must bracket it)."""
-    depth = 0
-    for i, ch in enumerate(expr):
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        elif depth == 0 and i > 0 and ch in "+−/" and expr[i - 1] == " ":
-            return True
-    return " if " in expr
-
-
-def bracket(expr: str) -> str:
-    return f"({expr})" if _needs_parentheses(expr) else expr
-
 
 def row_values(record) -> dict[str, float]:
     """Every name a chain formula can mention → that row's number, from the record.
@@ -93,16 +59,6 @@ def row_values(record) -> dict[str, float]:
         if name[0] == "b":
             values["∂L/∂Z" + name[1:]] = grads[name]
     return values
-
-
-def substitute(formula: str, values: Mapping[str, float], digits: int = SIGNIFICANT) -> str:
-    """'−2(y − ŷ)' → '−2(7 − 212.6)'; names without a number are left as they are."""
-    def repl(m: re.Match) -> str:
-        token = m.group(0)
-        return num(values[token], digits) if token in values else token
-
-    text = _TOKEN.sub(repl, formula)
-    return text[2:] if text.startswith("Σ ") else text
 
 
 def factor_numbers(factors, digits: int = SIGNIFICANT) -> str:
