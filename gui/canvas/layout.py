@@ -25,6 +25,8 @@ from engine.spec import NetworkSpec
 LABEL_EDGE_LIMIT = 24  # more edges than this: edge labels only for the selected / hovered / path
 MIN_TEXT_PX = 8.0  # smaller than this, a number inside a circle is left to the tooltip
 PILL_PAD = 12.0  # a label's box is its text plus this much
+BIG_TEXT_PX = 18  # labels this big (presentation, zoom): the circles' texts are at least as big
+MAX_GAP_SHARE = 0.3  # a circle's radius is at most this share of the gap between columns
 VALUE_ROOM = (1.75, 1.6)  # a number in a circle is at most this many radii wide (name + O; name + Z + O)
 _CANDIDATES = tuple(0.5 + d for k in range(8) for d in ((0.05 * k, -0.05 * k) if k else (0.0,)))  # along an edge
 # numbers as wide as fmt can write them at a precision (digits are equally wide in UI fonts)
@@ -190,6 +192,13 @@ def compute_layout(spec: NetworkSpec | None, width: float, height: float, base_f
     col_gap = (x_right - x_left) / max(1, n_cols - 1)
     n_edges = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
     gap_share = 0.2 if n_edges <= LABEL_EDGE_LIMIT else 0.27  # unlabelled edges may be shorter
+    # big text (presentation, zoom): the numbers in the circles at least as big as the labels,
+    # even beside a Z line; the circles grow for them into up to MAX_GAP_SHARE of the column gap
+    floor_px = lay.label_font.pixelSize() if lay.label_font.pixelSize() >= BIG_TEXT_PX else 0
+    if floor_px:
+        floor_w = QFontMetricsF(font(base_font, floor_px)).horizontalAdvance(circle_text)
+        want_r = max(want_r, floor_w / VALUE_ROOM[1])
+        gap_share = max(gap_share, min(MAX_GAP_SHARE, want_r / max(1.0, col_gap)))
     r = min(want_r, gap_share * col_gap, (v_space - 4) / 2 if v_space < 2 * want_r + bias_h + 4 else want_r)
     r = max(r, 7.0)
     lay.radius = r

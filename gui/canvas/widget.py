@@ -190,6 +190,10 @@ class NetworkCanvas(QWidget):
         """The font of the parameter labels at the current size and font scale."""
         return QFont(self._ensure_layout().label_font)
 
+    def value_font(self) -> QFont:
+        """The font of the numbers inside the neuron circles at the current size and font scale."""
+        return QFont(self._ensure_layout().value_font)
+
     def label_rects(self) -> dict[str, QRectF]:
         """Every parameter label drawn (edges and biases), name → its box (for overlap checks)."""
         if self._spec is None:
