@@ -25,7 +25,16 @@ from engine.moment import Moment
 from engine.notation import chain_path, display_name, fmt, output_name
 from engine.settings import PHASES
 from engine.spec import NetworkSpec
-from gui.canvas.layout import LABEL_EDGE_LIMIT, MIN_TEXT_PX, VALUE_ROOM, CanvasLayout, fitted_px, font, layer_of
+from gui.canvas.layout import (
+    BIG_TEXT_PX,
+    LABEL_EDGE_LIMIT,
+    MIN_TEXT_PX,
+    VALUE_ROOM,
+    CanvasLayout,
+    fitted_px,
+    font,
+    layer_of,
+)
 
 
 @dataclass(frozen=True)
@@ -226,6 +235,10 @@ def _neurons(c: Content, spec: NetworkSpec, moment: Moment | None, lay: CanvasLa
 
 
 def z_font_of(lay: CanvasLayout):
+    """The Z line under a non-linear neuron's value: a little smaller, except when the text must be
+    big (presentation, zoom): then as big as the value itself."""
+    if lay.label_font.pixelSize() >= BIG_TEXT_PX:
+        return font(lay.value_font, lay.value_font.pixelSize())
     return font(lay.value_font, max(MIN_TEXT_PX, lay.value_font.pixelSize() * 0.8))
 
 

@@ -100,16 +100,22 @@ class RaceView(FontScaled, QWidget):
         self.status.setTextFormat(Qt.RichText)
         self.status.setWordWrap(True)
 
-        top = QHBoxLayout()
-        top.addWidget(self._eta_label)
+        # Two short rows rather than one long one: the race then fits beside the network in
+        # presentation mode at projector sizes.
+        etas = QHBoxLayout()
+        etas.addWidget(self._eta_label)
         for edit in self.eta_inputs:
-            top.addWidget(edit)
-        top.addSpacing(16)
-        top.addWidget(self._epochs_label)
-        top.addWidget(self.epochs_input)
-        top.addSpacing(16)
-        top.addWidget(self.run_button)
-        top.addStretch(1)
+            etas.addWidget(edit)
+        etas.addStretch(1)
+        run = QHBoxLayout()
+        run.addWidget(self._epochs_label)
+        run.addWidget(self.epochs_input)
+        run.addSpacing(16)
+        run.addWidget(self.run_button)
+        run.addStretch(1)
+        top = QVBoxLayout()
+        top.addLayout(etas)
+        top.addLayout(run)
 
         self.plot = pg.PlotWidget()
         self.plot.setObjectName("racePlot")
