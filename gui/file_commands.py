@@ -97,20 +97,24 @@ class FileCommands(QObject):
         return self._save_to(Path(path))
 
     def _save_to(self, path: Path) -> bool:
+        return self._document_does(self.document.save, path, "Cannot save the session", "Saved")
+
+    def _document_does(self, operation, path: Path, failure: str, done: str) -> bool:
+        """Save or open through the document: one message on failure, else remember the file."""
         from gui.sessions import SessionError
 
         try:
-            self.document.save(path)
+            operation(path)
         except (SessionError, OSError) as exc:
-            QMessageBox.warning(self.window, "Cannot save the session", str(exc))
+            QMessageBox.warning(self.window, failure, str(exc))
             return False
         self._remember(path)
-        self.window.statusBar().showMessage(f"Saved {path.name}", 5000)
+        self.window.statusBar().showMessage(f"{done} {path.name}", 5000)
         return True
 
     def open(self, path: str | Path | None = None) -> bool:
         """Open a session (asking for one when no path is given); a bad file changes nothing."""
-        from gui.sessions import FILE_FILTER, SessionError
+        from gui.sessions import FILE_FILTER
 
         if not self.confirm_discard():
             return False
@@ -119,15 +123,7 @@ class FileCommands(QObject):
                                                   FILE_FILTER)
             if not path:
                 return False
-        path = Path(path)
-        try:
-            self.document.open(path)
-        except (SessionError, OSError) as exc:
-            QMessageBox.warning(self.window, "Cannot open this session", str(exc))
-            return False
-        self._remember(path)
-        self.window.statusBar().showMessage(f"Opened {path.name}", 5000)
-        return True
+        return self._document_does(self.document.open, Path(path), "Cannot open this session", "Opened")
 
     def fill_recent(self) -> None:
         menu = self.recent_menu

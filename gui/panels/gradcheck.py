@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -36,6 +36,7 @@ from engine.network import Network
 from engine.notation import fmt, fmt_full
 from gui import colors
 from gui.state import AppState
+from gui.widgets.font_scale import scale_table_font
 from gui.widgets.state_view import RenderWhenShown, subscribe
 
 COLUMNS = ("parameter", "backprop ∂L/∂p", "finite difference", "relative error")
@@ -119,12 +120,7 @@ class GradCheckView(RenderWhenShown, QWidget):
 
     # ---- public ------------------------------------------------------------------------------
     def set_font_scale(self, factor: float) -> None:
-        f = QFont(self.font())
-        f.setPixelSize(max(8, round(15 * factor)))
-        self.table.setFont(f)
-        self.table.horizontalHeader().setFont(f)
-        self.table.verticalHeader().setDefaultSectionSize(round(f.pixelSize() * 1.8))
-        self.summary.setFont(f)
+        self.summary.setFont(scale_table_font(self.table, factor))
 
     def refresh(self) -> list[GradCheckRow]:
         """Check the shown moment now."""

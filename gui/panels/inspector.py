@@ -25,6 +25,7 @@ from engine.notation import SIGNIFICANT, fmt, fmt_full
 from gui import colors
 from gui.panels.derivation import chain_rule_html, math_html
 from gui.state import AppState
+from gui.widgets.font_scale import scale_table_font
 from gui.widgets.state_view import subscribe
 
 NAME, VALUE, GRAD, UPDATE = range(4)
@@ -222,11 +223,7 @@ class ParamInspector(QWidget):
         return self.chain_label.text()
 
     def set_font_scale(self, factor: float) -> None:
-        f = QFont(self.font())
-        f.setPixelSize(max(8, round(15 * factor)))
-        self.table.setFont(f)
-        self.table.horizontalHeader().setFont(f)
-        self.table.verticalHeader().setDefaultSectionSize(round(f.pixelSize() * 1.8))
+        f = scale_table_font(self.table, factor)
         g = QFont(f)
         g.setPixelSize(max(8, round(16 * factor)))
         self.chain_label.setFont(g)

@@ -1,6 +1,11 @@
 """Presentation mode's font scaling, shared by the views that draw with pixel-sized fonts."""
 from __future__ import annotations
 
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QTableView
+
+TABLE_PIXELS = 15  # a table's text at factor 1
+
 
 class FontScaled:
     """Mixin: `set_font_scale(f)` stores the factor and calls the view's own `_apply_font()`,
@@ -15,3 +20,13 @@ class FontScaled:
 
     def scaled_pixels(self) -> int:
         return round(self.BASE_PIXELS * self._font_scale)
+
+
+def scale_table_font(table: QTableView, factor: float) -> QFont:
+    """Size a table's cells, header and rows for `factor`; returns the font it set."""
+    f = QFont(table.font())
+    f.setPixelSize(max(8, round(TABLE_PIXELS * factor)))
+    table.setFont(f)
+    table.horizontalHeader().setFont(f)
+    table.verticalHeader().setDefaultSectionSize(round(f.pixelSize() * 1.8))
+    return f
