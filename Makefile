@@ -2,6 +2,7 @@
 #   make run    creates .venv, installs the app, launches it
 #   make test   creates .venv, installs the app with its test extras, lints, runs the whole suite
 # and, for the checks alone:
+#   make soak   the long reliability runs (not in CI): 10^6 rows live, 20 seeds x 2000 monkey actions
 #   make lint   ruff (style and likely bugs) and lint-imports (the layer contracts in pyproject.toml)
 # and, to get it onto a desktop:
 #   make install-desktop    menu entry and icon for this user (Exec: backprop-studio on the PATH, else .venv's)
@@ -12,7 +13,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test lint bench clean install-desktop uninstall-desktop wheel bundle
+.PHONY: run test lint bench soak clean install-desktop uninstall-desktop wheel bundle
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +31,10 @@ lint: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(PY) -m ruff check . && $(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -n 2
+
+soak: $(VENV)/.installed
+	QT_QPA_PLATFORM=offscreen $(PY) bench/soak.py
+	QT_QPA_PLATFORM=offscreen SOAK=1 $(PY) -m pytest -q -n 2 tests/test_monkey.py tests/test_shutdown.py
 
 bench: $(VENV)/.installed
 	$(PY) bench/engine_speed.py

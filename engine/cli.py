@@ -2,7 +2,11 @@
 
 Every command prints one JSON object on stdout and exits 0. Bad arguments or
 data print one line starting 'error:' on stderr and exit 2 (never a traceback):
-scripts and worksheets can rely on both.
+scripts and worksheets can rely on both. Something worth knowing about the data
+that does not stop training (a constant column, say) is one line starting
+'warning:' on stderr per note; the JSON still follows.
+
+`train` runs on engine.fast (Training's arithmetic without per-row records).
 """
 from __future__ import annotations
 
@@ -16,15 +20,21 @@ from typing import Any
 
 import numpy as np
 
-from engine import activations, losses
+from engine import activations, diagnosis, losses
+from engine.batch import batch_predict, batch_row_losses
+from engine.cli_types import assignment, batch_size, epochs, eta, layers, noise, numbers, points, seed, test_fraction
 from engine.data import BUILTIN_PREFIX, BUILTINS, CsvError, Dataset, resolve_data
+from engine.evaluation import split_rows
+from engine.fast import FastTraining
 from engine.gradcheck import gradient_check
-from engine.init import DEFAULT_SCHEME, initialise
+from engine.init import default_init, initialise
 from engine.network import Network
+from engine.playground import GENERATED, TASK_OF
 from engine.record import StepRecord
-from engine.settings import MAX_EPOCHS
+from engine.scaling import Scaler, TargetScaler
+from engine.settings import DEFAULT_POINTS, MAX_NOISE, MAX_POINTS, MIN_POINTS, SCALINGS, TARGET_SCALINGS
 from engine.spec import PRESETS, NetworkSpec, preset
-from engine.training import ORDERS, Training
+from engine.training import ORDERS
 
 USAGE_STATUS = 2
 
@@ -41,71 +51,19 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-# ---- argument types: each refuses bad text with a message argparse prefixes with the option ----
-def _number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text.strip()!r} is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{text.strip()!r} is not a finite number")
-    return value
-
-
-def numbers(text: str) -> tuple[float, ...]:
-    """'6.3,100' -> (6.3, 100.0)."""
-    return tuple(_number(v) for v in text.split(","))
-
-
-def eta(text: str) -> float:
-    value = _number(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"the learning rate must be 0 or more, got {text}")
-    return value
-
-
-def epochs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 1 <= value <= MAX_EPOCHS:
-        raise argparse.ArgumentTypeError(f"must be 1–{MAX_EPOCHS}, got {value}")
-    return value
-
-
-def seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
-
-
-def layers(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(v) for v in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"write the layer sizes as whole numbers, e.g. 2,2,1 (got {text!r})") from None
-
-
-def assignment(text: str) -> tuple[str, float]:
-    """'W111=0.5' -> ('W111', 0.5)."""
-    name, sep, value = text.partition("=")
-    if not sep or not name.strip():
-        raise argparse.ArgumentTypeError(f"write NAME=VALUE, e.g. W111=0.5 (got {text!r})")
-    return name.strip(), _number(value)
-
-
 # ---- the parser ----------------------------------------------------------------------
 OUTPUT_HELP = {
     "step": 'prints {"params_before", "forward" (every Z and O, and "y_hat"), "loss", "grads", '
             '"params_after", "chain" (per parameter the factors [{"name", "value"}] whose product is its gradient)}',
     "train": 'prints {"epoch_loss" (mean row loss of each finished epoch), "params", "diverged"}; "diverged" is '
              'null, or {"epoch", "row"} where training stopped: epoch counts from 1, row is the 0-based index '
-             "of the row in the table (the first data row is 0)",
+             'of the row in the table (the first data row is 0); a diverged run adds "advice". '
+             'With --test-fraction > 0: "test_loss" (mean row loss of the held-out rows after each epoch). '
+             'Classification (loss bce, as the classification preset) adds "train_accuracy" (and with held-out rows '
+             '"test_accuracy"): the fraction of '
+             "rows whose every output is on the right side of 0.5, after each epoch. Losses are in the "
+             "table's units (with --target-scale standard the network learns z-scored targets; its loss "
+             "is multiplied back by the target's variance).",
     "gradcheck": 'prints {"gradients": {name: {"analytic", "numeric", "rel_error"}}, "worst_rel_error", '
                  '"worst_param"}: backprop beside central finite differences',
 }
@@ -119,8 +77,8 @@ def build_parser() -> Parser:
     _network_options(step, default_init="tutorial")
     _row_options(step)
     step.add_argument("--eta", type=eta, default=0.1, help="learning rate η ≥ 0 (default 0.1)")
-    train = sub.add_parser("train", help="per-row SGD over a table", epilog=OUTPUT_HELP["train"])
-    _network_options(train, default_init=DEFAULT_SCHEME)
+    train = sub.add_parser("train", help="per-row (or per-batch) SGD over a table", epilog=OUTPUT_HELP["train"])
+    _network_options(train, default_init=None)
     _train_options(train)
     check = sub.add_parser("gradcheck", help="backprop against finite differences", epilog=OUTPUT_HELP["gradcheck"])
     _network_options(check, default_init="tutorial")
@@ -128,15 +86,21 @@ def build_parser() -> Parser:
     return parser
 
 
-def _network_options(p: Parser, default_init: str) -> None:
-    p.add_argument("--task", choices=list(PRESETS), default="regression",
-                   help="preset network: regression = 2-2-1 linear, se; classification = 2-2-1 sigmoid, bce")
+def _network_options(p: Parser, default_init: str | None) -> None:
+    generated = ", ".join(BUILTIN_PREFIX + n for n, task in TASK_OF.items() if task == "classification")
+    p.add_argument("--task", choices=list(PRESETS), default=None,
+                   help="preset network: regression = 2-2-1 linear, se; classification = 2-2-1 sigmoid, bce "
+                        "(default regression; for train on a generated classification set "
+                        f"({generated}) the default is classification)")
     p.add_argument("--layers", type=layers, help="sizes from inputs to outputs, e.g. 2,2,1 (default: the preset's)")
     p.add_argument("--hidden-activation", choices=list(activations.ACTIVATIONS))
     p.add_argument("--output-activation", choices=list(activations.ACTIVATIONS))
     p.add_argument("--loss", choices=list(losses.LOSSES))
+    default = (f"default {default_init}" if default_init else
+               "default: random for the two presets, he when every hidden layer is relu, else glorot")
     p.add_argument("--init", default=default_init,
-                   help=f"tutorial (w=1, b=0), const:W,B or random (default {default_init})")
+                   help=f"tutorial (w=1, b=0), const:W,B, random (±0.05), glorot (Xavier uniform) or he "
+                        f"(He normal) ({default})")
     p.add_argument("--seed", type=seed, default=0, help="seed for random init and row order (default 0)")
     p.add_argument("--set", type=assignment, action="append", default=[], metavar="NAME=VALUE",
                    help="set one parameter after initialisation, e.g. --set W111=0.5 (repeatable); "
@@ -149,20 +113,44 @@ def _row_options(p: Parser) -> None:
 
 
 def _train_options(p: Parser) -> None:
-    names = " | ".join(BUILTIN_PREFIX + n for n in BUILTINS)
+    names = " | ".join(BUILTIN_PREFIX + n for n in (*BUILTINS, *GENERATED))
     p.add_argument("--data", required=True, help=f"{names} | PATH.csv")
+    p.add_argument("--points", type=points, help=f"rows of a generated set, {MIN_POINTS}–{MAX_POINTS} "
+                                                 f"(default {DEFAULT_POINTS}; the truth tables keep their 4)")
+    p.add_argument("--noise", type=noise, help=f"noise of a generated set, 0–{MAX_NOISE} (a fraction; default 0)")
+    p.add_argument("--data-seed", type=seed, help="seed of a generated set (default 0)")
     p.add_argument("--target", help="target column name(s), comma separated (default: the last column)")
     p.add_argument("--epochs", type=epochs, default=100, help="whole passes over the table (default 100)")
     p.add_argument("--eta", type=eta, default=0.1, help="learning rate η ≥ 0 (default 0.1)")
     p.add_argument("--order", choices=ORDERS, default="shuffle", help="row order in each epoch (default shuffle)")
-    p.add_argument("--scale", choices=("standard", "none"), default="standard",
-                   help="standard = z-score the inputs with the table's means and deviations (default)")
+    p.add_argument("--scale", choices=SCALINGS, default="standard",
+                   help="input scaling: standard = z-scores from the table's means and deviations (default), "
+                        "minmax = 0…1 by each column's range, none = the raw numbers (fitted on the training rows)")
+    p.add_argument("--target-scale", choices=TARGET_SCALINGS,
+                   help="standard = the network learns z-scored targets (default for regression), "
+                        "none = the raw targets (default for classification)")
+    p.add_argument("--test-fraction", type=test_fraction, default=0.0,
+                   help="hold out this fraction of the rows (0–0.5, chosen with --seed) and report their loss "
+                        "after every epoch (default 0)")
+    p.add_argument("--batch", type=batch_size, default=1,
+                   help="rows per update, 1 … the training rows (default 1: the tutorial's per-row SGD); "
+                        "each update uses the batch's mean gradient")
 
 
 # ---- building the network from the options ------------------------------------------------
+def task_of(args) -> str:
+    """--task, or the data's own task for a generated set (else regression)."""
+    if args.task:
+        return args.task
+    data = getattr(args, "data", None) or ""  # step and gradcheck have no data
+    if data.startswith(BUILTIN_PREFIX):
+        return TASK_OF.get(data.removeprefix(BUILTIN_PREFIX), "regression")
+    return "regression"
+
+
 def build_spec(args, n_inputs: int | None = None, n_outputs: int | None = None) -> NetworkSpec:
     """The preset, changed by --layers/--*-activation/--loss; in/out sizes may come from the data."""
-    base = preset(args.task)
+    base = preset(task_of(args))
     sizes = args.layers or (n_inputs or base.sizes[0], *base.sizes[1:-1], n_outputs or base.sizes[-1])
     hidden = args.hidden_activation or base.activations[0]
     output = args.output_activation or base.activations[-1]
@@ -175,7 +163,7 @@ def build_spec(args, n_inputs: int | None = None, n_outputs: int | None = None) 
 def build_network(args, spec: NetworkSpec) -> Network:
     network = Network(spec)
     try:
-        initialise(network, args.init, args.seed)
+        initialise(network, args.init or default_init(spec), args.seed)
     except ValueError as e:
         raise UsageError(f"--init: {e}") from None
     for name, value in args.set:
@@ -231,25 +219,128 @@ def run_gradcheck(args) -> dict[str, Any]:
 
 
 def run_train(args) -> dict[str, Any]:
+    task = task_of(args)
     dataset = _load(args)
     spec = build_spec(args, dataset.n_inputs, dataset.n_outputs)
     _check_shape(spec, dataset)
+    classification = spec.loss_fn.needs_binary_targets  # labels 0/1: accuracy applies (as in the window)
+    target_kind = args.target_scale or ("none" if classification or task == "classification" else "standard")
+    if target_kind == "standard" and classification:
+        raise UsageError("--target-scale standard does not suit classification: its targets are labels 0 and 1 "
+                         "(the loss and the accuracy need them as they are); use --target-scale none")
+    train_rows, test_rows = split_rows(dataset.n_rows, args.test_fraction, args.seed)
+    if args.batch > len(train_rows):
+        raise UsageError(f"--batch: must be 1–{len(train_rows)} (the training rows), got {args.batch}")
+    # Fitted on the training rows only: the held-out rows must not shape what the network sees.
+    scaler = Scaler.fit(dataset.X[train_rows], args.scale)
+    target_scaler = TargetScaler.fit(dataset.Y[train_rows], target_kind)
+    X, Y = scaler.transform(dataset.X), target_scaler.transform(dataset.Y)
     network = build_network(args, spec)
-    X = dataset.standardizer().transform(dataset.X) if args.scale == "standard" else dataset.X
-    training = Training(network, X, dataset.Y, eta=args.eta, order=args.order, seed=args.seed)
-    training.run_epochs(args.epochs)
-    stop = training.diverged
-    return {
-        "epoch_loss": list(training.epoch_losses),
-        "params": dict(network.parameters()),
+    run = FastTraining(spec, network.theta, X[train_rows], Y[train_rows], eta=args.eta, order=args.order,
+                       seed=args.seed, batch=args.batch, rows=train_rows)
+    per_epoch = _PerEpoch(spec, X, Y, train_rows, test_rows, accuracy=classification)
+    while run.epochs_done < args.epochs and run.diverged is None:
+        chunk = min(args.epochs - run.epochs_done, per_epoch.chunk)
+        thetas = run.run_epochs(chunk, keep_thetas=per_epoch.wanted)
+        if per_epoch.wanted:
+            per_epoch.add(thetas)
+    in_table_units = _table_units(target_scaler, spec)
+    stop = run.diverged
+    out: dict[str, Any] = {
+        "epoch_loss": in_table_units(run.epoch_losses),
+        "params": dict(zip(spec.param_names, run.theta[[spec.param_index[n] for n in spec.param_names]].tolist())),
         "diverged": None if stop is None else {"epoch": stop.epoch, "row": stop.row},
     }
+    if stop is not None:
+        out["advice"] = _advice(spec, network.theta, stop, X[train_rows], Y[train_rows], dataset, train_rows, args,
+                                target_kind)
+    if len(test_rows):
+        out["test_loss"] = in_table_units(per_epoch.test_loss)
+    if classification:
+        out["train_accuracy"] = per_epoch.train_accuracy
+        if len(test_rows):
+            out["test_accuracy"] = per_epoch.test_accuracy
+    return out
+
+
+class _PerEpoch:
+    """Held-out loss and accuracies after each epoch, from the epochs' parameters, in batches of epochs
+    (engine.batch evaluates many parameter vectors in one call)."""
+
+    def __init__(self, spec: NetworkSpec, X, Y, train_rows, test_rows, *, accuracy: bool):
+        self.spec, self.accuracy = spec, accuracy
+        self.train = (X[train_rows], Y[train_rows])
+        self.test = (X[test_rows], Y[test_rows]) if len(test_rows) else None
+        self.wanted = accuracy or self.test is not None
+        self.chunk = max(1, min(4096, 1_000_000 // X.shape[0]))  # keeps the (epochs, rows) arrays small
+        self.test_loss: list[float] = []
+        self.train_accuracy: list[float] = []
+        self.test_accuracy: list[float] = []
+
+    def add(self, thetas: np.ndarray) -> None:
+        if not thetas.shape[0]:
+            return
+        if self.test is not None:
+            self.test_loss += batch_row_losses(self.spec, thetas, *self.test).mean(axis=1).tolist()
+        if self.accuracy:
+            self.train_accuracy += self._accuracy(thetas, *self.train)
+            if self.test is not None:
+                self.test_accuracy += self._accuracy(thetas, *self.test)
+
+    def _accuracy(self, thetas, X, Y) -> list[float]:
+        # A row counts as right when every output is on the same side of 0.5 as its 0/1 target.
+        right = np.all((batch_predict(self.spec, thetas, X) >= 0.5) == (Y >= 0.5), axis=-1)
+        return right.mean(axis=1).tolist()
+
+
+def _table_units(target_scaler: TargetScaler, spec: NetworkSpec):
+    """Losses on the scaled targets -> the table's units (the scaled ones when there is no single factor)."""
+    def convert(values) -> list[float]:
+        values = np.asarray(values, dtype=float)
+        table = target_scaler.loss_to_table(values, spec.loss)
+        return (values if table is None else np.asarray(table, dtype=float)).tolist()
+
+    if target_scaler.loss_to_table(1.0, spec.loss) is None:
+        _warn("the target columns have different scales, so losses are reported on the standardised "
+              "targets (use --target-scale none for the table's units)")
+    return convert
+
+
+def _advice(spec: NetworkSpec, theta0: np.ndarray, stop, X, Y, dataset: Dataset, train_rows, args,
+            target_kind: str) -> str:
+    """engine.diagnosis's advice for a diverged run (the data's scale, or a runaway at this η)."""
+    raw_x, raw_y = dataset.X[train_rows], dataset.Y[train_rows]
+    return diagnosis.advice(
+        eta=args.eta, loss_at_start=diagnosis.start_loss(spec, theta0, X, Y), diverged=stop,
+        input_scaling=args.scale, target_scaling=target_kind,
+        large_inputs=bool(np.max(np.abs(raw_x), initial=0.0) > diagnosis.LARGE_VALUE),
+        large_targets=bool(np.max(np.abs(raw_y), initial=0.0) > diagnosis.LARGE_VALUE),
+    )
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {' '.join(message.split())}", file=sys.stderr)
 
 
 def _load(args) -> Dataset:
-    """The table, with its targets checked against the chosen loss (0/1 for bce)."""
+    """The table, with its targets checked against the chosen loss (0/1 for bce); notes become warnings."""
     target = None if args.target is None else [t.strip() for t in args.target.split(",")]
-    return resolve_data(args.data, target, loss=args.loss or preset(args.task).loss)
+    name = args.data.removeprefix(BUILTIN_PREFIX) if args.data.startswith(BUILTIN_PREFIX) else None
+    if name not in GENERATED:
+        for flag in ("points", "noise", "data_seed"):
+            if getattr(args, flag) is not None:
+                _warn(f"--{flag.replace('_', '-')} applies to generated data sets only; ignored for {args.data}")
+    generated = {"points": DEFAULT_POINTS if args.points is None else args.points,
+                 "noise": args.noise or 0.0, "data_seed": args.data_seed or 0}
+    try:
+        dataset = resolve_data(args.data, target, loss=args.loss or preset(task_of(args)).loss, **generated)
+    except CsvError:
+        raise
+    except ValueError as e:  # e.g. a generated set refusing an argument
+        raise UsageError(str(e)) from None
+    for note in dataset.notes:
+        _warn(note)
+    return dataset
 
 
 def _check_shape(spec: NetworkSpec, dataset: Dataset) -> None:
@@ -292,12 +383,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             text = to_json(COMMANDS[args.command](args))
     except SystemExit as e:  # --help
         return int(e.code or 0)
-    except (UsageError, CsvError) as e:
-        message = " ".join(str(e).split())  # exactly one line
-        print(f"error: {message}", file=sys.stderr)
-        return USAGE_STATUS
+    except ValueError as e:  # UsageError, CsvError, and any refusal from the engine: bad input, not a bug
+        return _error(str(e))
+    except MemoryError:  # a last guard: the loader refuses big files before reading them
+        return _error("out of memory; use a smaller table or network")
     _print(text)
     return 0
+
+
+def _error(message: str) -> int:
+    print(f"error: {' '.join(message.split())}", file=sys.stderr)  # exactly one line
+    return USAGE_STATUS
 
 
 def _print(text: str) -> None:

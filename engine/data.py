@@ -1,8 +1,18 @@
-"""Tables to train on: the built-in students tables and CSV import.
+"""Tables to train on: the built-in students tables, the generated (playground) sets, CSV import.
 
 A CSV file has a header row of column names, then one row per example, every
-cell a number. The target column is chosen by name (default: the last column);
-every other column is an input, in file order (the i-th input column is x_i).
+used cell a number. Cells are separated by commas, semicolons or tabs, and a
+file separated by semicolons or tabs may write decimals with a comma (1,5): both
+are detected from the file and reported in `Dataset.detected`. The target column
+is chosen by name (default: the last column); the inputs are the columns named
+in `inputs` (default: every other column), in file order (the i-th is x_i).
+
+Reading is guarded before any byte is read: only a regular file of at most
+MAX_BYTES is opened (a FIFO, a device such as /dev/zero or a folder is refused
+at once, never waited on or read without end).
+
+What does not stop training but deserves a word (a column with one value in
+every row) becomes a line of `Dataset.notes`, naming the column.
 
 Rows in messages are counted as in the file: the header is row 1, so the first
 data row is row 2. Columns count from 1. Every problem with a file is reported
@@ -11,8 +21,11 @@ as one CsvError naming the problem and where it is.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
+import os
 import re
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +34,8 @@ import numpy as np
 
 from engine import resources, students
 from engine.resources import DATA_DIR
-from engine.scaling import Standardizer
+from engine.scaling import Scaler, Standardizer
+from engine.settings import DEFAULT_POINTS
 from engine.spec import MAX_INPUTS, MAX_OUTPUTS
 
 MAX_ROWS = 10_000  # data rows (header not counted): plenty for per-row SGD you can watch
@@ -33,6 +47,7 @@ BUILTINS: dict[str, str] = {
     "students-large-classification": f"{students.ROWS} generated students: cgpa, profile_score -> placed (0/1)",
 }
 BUILTIN_PREFIX = "builtin:"
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}  # in order of preference on a tie
 # Plain decimal numbers only (no '1_000', 'nan', '0x1f'): what a spreadsheet writes.
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
@@ -49,12 +64,15 @@ class Dataset:
     X: np.ndarray  # (rows, inputs)
     Y: np.ndarray  # (rows, targets)
     columns: tuple[str, ...] = field(default=())  # the file's column order; () = inputs then targets
+    notes: tuple[str, ...] = ()  # warnings to show, one line each, naming the column
+    detected: str = ""  # how the file was read, e.g. "semicolon-separated, decimal comma"; "" for built-ins
 
     def __post_init__(self) -> None:
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen dataclass)
         set_("input_names", tuple(self.input_names))
         set_("target_names", tuple(self.target_names))
         set_("columns", tuple(self.columns) or self.input_names + self.target_names)
+        set_("notes", tuple(self.notes))
         set_("X", _read_only(self.X))
         set_("Y", _read_only(self.Y))
         n = self.X.shape[0]
@@ -102,7 +120,8 @@ def check_binary_targets(dataset: Dataset) -> None:
 
 
 def _show(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else repr(float(v))
+    # Whole numbers without '.0', but 1e308 as 1e+308 rather than its 309 digits.
+    return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))
 
 
 # ---- reading text ------------------------------------------------------------------
@@ -127,28 +146,63 @@ def _lines(text: str) -> list[str]:
     return lines
 
 
-def _rows(lines: list[str]) -> list[list[str]]:
+def _split(line: str, delimiter: str) -> list[str]:
+    # One line is one row: a quoted cell may hold the delimiter but not a line break.
+    return [c.strip() for c in next(csv.reader([line], delimiter=delimiter, strict=True))]
+
+
+def _sniff(lines: list[str]) -> str:
+    """The delimiter: the one that splits the header into the most columns (at least 2)
+    with every one of the first rows the same width; failing that, the one that splits
+    the header most (so the error that follows names the row that does not fit)."""
+    sample = [line for line in lines[:50] if line.strip()]
+    widths: dict[str, int] = {}
+    consistent: dict[str, int] = {}
+    for delimiter in DELIMITERS:
+        try:
+            counts = [len(_split(line, delimiter)) for line in sample]
+        except csv.Error:
+            continue
+        widths[delimiter] = counts[0]
+        if counts[0] >= 2 and all(c == counts[0] for c in counts):
+            consistent[delimiter] = counts[0]
+    pool = consistent or widths or {",": 0}
+    return max(pool, key=pool.get)  # max keeps the first of equals: comma, then semicolon, then tab
+
+
+def _rows(lines: list[str], delimiter: str = ",") -> list[list[str]]:
     """Split every line into stripped cells; refuses blank lines between rows."""
     rows = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             raise CsvError(f"row {number} is blank; only blank lines at the end of the file are allowed")
-        try:  # one line is one row: a quoted cell may hold commas but not line breaks
-            cells = next(csv.reader([line], strict=True))
+        try:
+            rows.append(_split(line, delimiter))
         except csv.Error as e:
             raise CsvError(f"row {number}: cannot split the line into cells ({e})") from None
-        rows.append([c.strip() for c in cells])
     return rows
+
+
+_DECIMAL_COMMA = re.compile(r"[+-]?(\d+,\d*|,\d+)([eE][+-]?\d+)?")
+
+
+def _uses_decimal_comma(rows: list[list[str]], delimiter: str) -> bool:
+    """A file split by ';' or tab whose numbers are written 1,5 (a European spreadsheet)."""
+    return delimiter != "," and any(_DECIMAL_COMMA.fullmatch(c) for row in rows[1:] for c in row)
+
+
+def _describe(delimiter: str, decimal_comma: bool) -> str:
+    return f"{DELIMITERS[delimiter]}-separated" + (", decimal comma" if decimal_comma else "")
 
 
 def _header(cells: list[str]) -> tuple[str, ...]:
     if len(cells) < 2:
         raise CsvError(f"row 1 has {len(cells)} column; a table needs at least 2 "
-                       "(inputs, then a target) separated by commas")
+                       "(inputs, then a target) separated by commas, semicolons or tabs")
     for col, name in enumerate(cells, start=1):
         if not name:
             raise CsvError(f"row 1, column {col}: the column has no name (row 1 must be a header of names)")
-        if _parse_number(name) is not None:
+        if _parse_number(name) is not None or _DECIMAL_COMMA.fullmatch(name):
             raise CsvError(f"row 1, column {col}: {name!r} is a number, but row 1 must name the columns; "
                            "add a header row such as 'cgpa,profile_score,lpa'")
         first = cells.index(name) + 1
@@ -164,10 +218,15 @@ def _parse_number(cell: str) -> float | None:
     return None
 
 
-def _cell(cell: str, row: int, col: int, name: str) -> float:
+def _cell(cell: str, row: int, col: int, name: str, decimal_comma: bool = False) -> float:
     where = f"row {row}, column {col} ({name!r})"
     if not cell:
         raise CsvError(f"{where} is empty; every cell needs a number")
+    if decimal_comma:
+        if "." in cell:  # 1.234,5 or 1.000: a thousands separator, or a mix; either way ambiguous
+            raise CsvError(f"{where}: {cell!r} has a point, but this file writes decimals with a comma; "
+                           "write numbers without thousands separators, e.g. 1234,5")
+        cell = cell.replace(",", ".", 1)
     value = _parse_number(cell)
     if value is None:
         try:
@@ -181,26 +240,34 @@ def _cell(cell: str, row: int, col: int, name: str) -> float:
     return value
 
 
-def _table(rows: list[list[str]], header: tuple[str, ...]) -> np.ndarray:
-    table = np.empty((len(rows), len(header)))
+def _table(rows: list[list[str]], header: tuple[str, ...], used: tuple[str, ...],
+           decimal_comma: bool) -> np.ndarray:
+    """The `used` columns as numbers; other columns may hold anything (names, dates…)."""
+    positions = [header.index(n) for n in used]
+    table = np.empty((len(rows), len(used)))
     for r, cells in enumerate(rows):
         number = r + 2
         if len(cells) != len(header):
             raise CsvError(f"row {number} has {len(cells)} cells but the header (row 1) has {len(header)} columns")
-        for c, (cell, name) in enumerate(zip(cells, header)):
-            table[r, c] = _cell(cell, number, c + 1, name)
+        for k, c in enumerate(positions):
+            table[r, k] = _cell(cells[c], number, c + 1, header[c], decimal_comma)
     return table
 
 
-def _targets(header: tuple[str, ...], target: str | Sequence[str] | None) -> tuple[str, ...]:
-    names = (header[-1],) if target is None else (target,) if isinstance(target, str) else tuple(target)
+def _names(header: tuple[str, ...], chosen: str | Sequence[str], what: str) -> tuple[str, ...]:
+    names = (chosen,) if isinstance(chosen, str) else tuple(chosen)
     if not names:
-        raise CsvError("choose at least one target column")
+        raise CsvError(f"choose at least one {what} column")
     for name in names:
         if name not in header:
             raise CsvError(f"row 1: there is no column named {name!r} (columns: {', '.join(header)})")
         if names.count(name) > 1:
-            raise CsvError(f"target column {name!r} is chosen twice")
+            raise CsvError(f"{what} column {name!r} is chosen twice")
+    return names
+
+
+def _targets(header: tuple[str, ...], target: str | Sequence[str] | None) -> tuple[str, ...]:
+    names = _names(header, header[-1] if target is None else target, "target")
     if len(names) > MAX_OUTPUTS:
         raise CsvError(f"{len(names)} target columns chosen; a network has at most {MAX_OUTPUTS} outputs")
     if len(names) == len(header):
@@ -208,9 +275,22 @@ def _targets(header: tuple[str, ...], target: str | Sequence[str] | None) -> tup
     return names
 
 
-def parse_csv_text(text: str, target: str | Sequence[str] | None = None, *, name: str = "data",
-                   loss: str | None = None) -> Dataset:
-    """A Dataset from CSV text; `loss='bce'` also checks that targets are 0/1."""
+def _inputs(header: tuple[str, ...], targets: tuple[str, ...], inputs: Sequence[str] | None) -> tuple[str, ...]:
+    if inputs is None:
+        names = tuple(h for h in header if h not in targets)
+    else:
+        names = _names(header, inputs, "input")
+        both = [n for n in names if n in targets]
+        if both:
+            raise CsvError(f"column {both[0]!r} is chosen as an input and as a target")
+        names = tuple(h for h in header if h in names)  # file order: the i-th input is x_i
+    if len(names) > MAX_INPUTS:
+        raise CsvError(f"row 1: {len(names)} input columns; a network takes at most {MAX_INPUTS} inputs")
+    return names
+
+
+def _read_header(text: str) -> tuple[list[str], tuple[str, ...], str]:
+    """(lines, header, delimiter) of CSV text, with the header checked."""
     if "\x00" in text:
         raise CsvError("the file contains NUL bytes; it looks binary, not a CSV text file")
     lines = _lines(text.removeprefix("\ufeff"))
@@ -218,44 +298,141 @@ def parse_csv_text(text: str, target: str | Sequence[str] | None = None, *, name
         raise CsvError("the file is empty; it needs a header row and at least one data row")
     if len(lines) - 1 > MAX_ROWS:
         raise CsvError(f"the file has {len(lines) - 1} data rows; the limit is {MAX_ROWS}")
-    rows = _rows(lines)
-    header = _header(rows[0])
+    delimiter = _sniff(lines)
+    return lines, _header(_rows(lines[:1], delimiter)[0]), delimiter
+
+
+def parse_csv_text(text: str, target: str | Sequence[str] | None = None, *, name: str = "data",
+                   loss: str | None = None, inputs: Sequence[str] | None = None) -> Dataset:
+    """A Dataset from CSV text; `loss='bce'` also checks that targets are 0/1.
+
+    `inputs` names the input columns (default: every column that is not a target);
+    columns that are neither are ignored, and `Dataset.columns` lists the used ones."""
+    lines, header, delimiter = _read_header(text)
+    rows = _rows(lines, delimiter)
     if len(rows) == 1:
         raise CsvError("the file has a header (row 1) but no data rows")
+    decimal_comma = _uses_decimal_comma(rows, delimiter)
     targets = _targets(header, target)
-    inputs = tuple(h for h in header if h not in targets)
-    if len(inputs) > MAX_INPUTS:
-        raise CsvError(f"row 1: {len(inputs)} input columns; a network takes at most {MAX_INPUTS} inputs")
-    table = _table(rows[1:], header)
-    pick = lambda names: table[:, [header.index(n) for n in names]]  # noqa: E731
-    dataset = Dataset(name, inputs, targets, pick(inputs), pick(targets), columns=header)
+    input_names = _inputs(header, targets, inputs)
+    used = tuple(h for h in header if h in input_names or h in targets)
+    table = _table(rows[1:], header, used, decimal_comma)
+    pick = lambda names: table[:, [used.index(n) for n in names]]  # noqa: E731
+    dataset = Dataset(name, input_names, targets, pick(input_names), pick(targets), columns=used,
+                      notes=_notes(used, table, targets), detected=_describe(delimiter, decimal_comma))
+    _check_scalable(dataset)
     if loss is not None and loss.lower() == "bce":
         check_binary_targets(dataset)
     return dataset
 
 
+def _notes(used: tuple[str, ...], table: np.ndarray, targets: tuple[str, ...]) -> tuple[str, ...]:
+    if table.shape[0] < 2:
+        return ("the table has one data row: every column holds a single value, so there is "
+                "nothing to learn from differences",)
+    notes = []
+    for k, name in enumerate(used):
+        column = table[:, k]
+        if np.all(column == column[0]):
+            value = _show(column[0])
+            notes.append(f"target column {name!r} has the same value ({value}) in every row: "
+                         "there is nothing to learn, the network only has to output it"
+                         if name in targets else
+                         f"column {name!r} has the same value ({value}) in every row: it cannot help "
+                         "the prediction; it is standardised to 0")
+    return tuple(notes)
+
+
+def _check_scalable(dataset: Dataset) -> None:
+    """Every column must scale to finite numbers (the Scaler works in power-of-two units,
+    so this should always hold for finite cells; the check names a column if it ever fails)."""
+    for values, names in ((dataset.X, dataset.input_names), (dataset.Y, dataset.target_names)):
+        with np.errstate(all="ignore"):
+            scaled = [Scaler.fit(values, kind).transform(values) for kind in ("standard", "minmax")]
+        for k, name in enumerate(names):
+            if not all(np.all(np.isfinite(z[:, k])) for z in scaled):
+                raise CsvError(f"column {name!r} cannot be scaled to finite numbers; rescale its values")
+
+
 # ---- files, built-ins, and 'builtin:NAME or path' --------------------------------------
-def load_csv(path: str | Path, target: str | Sequence[str] | None = None, *, loss: str | None = None) -> Dataset:
+def load_csv(path: str | Path, target: str | Sequence[str] | None = None, *, loss: str | None = None,
+             inputs: Sequence[str] | None = None) -> Dataset:
     path = Path(path)
     raw = _read_bytes(path)
     try:
-        return parse_csv_text(decode(raw), target, name=path.stem, loss=loss)
+        return parse_csv_text(decode(raw), target, name=path.stem, loss=loss, inputs=inputs)
     except CsvError as e:
         raise CsvError(f"{path.name}: {e}") from None
 
 
-def _read_bytes(path: Path) -> bytes:
-    if not path.exists():
-        raise CsvError(f"no such file: {str(path)!r}")
-    if path.is_dir():
-        raise CsvError(f"{str(path)!r} is a folder, not a CSV file")
+def header_of(path: str | Path) -> tuple[tuple[str, ...], str]:
+    """(column names, how the file is written) for choosing inputs and target before loading.
+
+    The description is the one `Dataset.detected` will carry, e.g. "semicolon-separated,
+    decimal comma"; the file gets the same guarded read as load_csv."""
+    path = Path(path)
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise CsvError(f"{path.name} is larger than {MAX_BYTES // 1_000_000} MB; too big for a table "
-                           f"of at most {MAX_ROWS} rows")
-        return path.read_bytes()
+        lines, header, delimiter = _read_header(decode(_read_bytes(path)))
+        rows = _rows(lines, delimiter)
+    except CsvError as e:
+        raise CsvError(f"{path.name}: {e}") from None
+    return header, _describe(delimiter, _uses_decimal_comma(rows, delimiter))
+
+
+def _too_big(path: Path) -> CsvError:
+    return CsvError(f"{path.name} is larger than {MAX_BYTES / 1_000_000:g} MB; too big for a table "
+                    f"of at most {MAX_ROWS} rows")
+
+
+def _check_regular(path: Path, mode: int, size: int) -> None:
+    if stat.S_ISDIR(mode):
+        raise CsvError(f"{str(path)!r} is a folder, not a CSV file")
+    if not stat.S_ISREG(mode):  # a FIFO would wait for a writer, a device may never end
+        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode)
+                or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+        raise CsvError(f"{str(path)!r} is {kind}, not a CSV file")
+    if size > MAX_BYTES:
+        raise _too_big(path)
+
+
+def _read_bytes(path: Path) -> bytes:
+    """At most MAX_BYTES of a regular file, checked before it is opened."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise CsvError(f"no such file: {str(path)!r}") from None
     except OSError as e:
         raise CsvError(f"cannot read {str(path)!r}: {e.strerror or e}") from None
+    _check_regular(path, info.st_mode, info.st_size)
+    # Non-blocking, and checked again on the open file: the path may have been swapped for
+    # a FIFO since the stat above, and opening a FIFO without O_NONBLOCK waits for a writer.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+        with os.fdopen(fd, "rb", buffering=0) as f:
+            opened = os.fstat(f.fileno())
+            _check_regular(path, opened.st_mode, opened.st_size)
+            chunks, left = [], MAX_BYTES + 1  # one byte more than allowed: a file that grew is caught
+            while left > 0 and (chunk := f.read(min(left, 1 << 20))):
+                chunks.append(chunk)
+                left -= len(chunk)
+    except OSError as e:
+        raise CsvError(f"cannot read {str(path)!r}: {e.strerror or e}") from None
+    raw = b"".join(chunks)
+    if len(raw) > MAX_BYTES:
+        raise _too_big(path)
+    return raw
+
+
+def builtin_names() -> tuple[str, ...]:
+    """Every name `builtin:NAME` accepts: the students tables, then the generated sets."""
+    return tuple(all_builtins())
+
+
+def all_builtins() -> dict[str, str]:
+    """Name -> description of the students tables (BUILTINS) and the generated sets."""
+    from engine import playground  # here, not at the top: playground builds on this module's Dataset
+    return {**BUILTINS, **playground.GENERATED}
 
 
 def builtin_path(name: str) -> Path:
@@ -272,15 +449,42 @@ def load_builtin(name: str, target: str | Sequence[str] | None = None, *, loss: 
     except OSError as e:
         raise CsvError(f"the built-in table {file_name} is missing from this installation ({e})") from None
     try:
-        return parse_csv_text(decode(raw), target, name=name, loss=loss)
+        dataset = parse_csv_text(decode(raw), target, name=name, loss=loss)
     except CsvError as e:
         raise CsvError(f"{file_name}: {e}") from None
+    return dataclasses.replace(dataset, detected="")  # a shipped table: nothing to report
 
 
-def resolve_data(spec: str, target: str | Sequence[str] | None = None, *, loss: str | None = None) -> Dataset:
-    """'builtin:NAME' -> a built-in table; anything else is a path to a CSV file."""
+def generated(name: str, target: str | Sequence[str] | None = None, *, loss: str | None = None,
+              points: int = DEFAULT_POINTS, noise: float = 0.0, data_seed: int = 0) -> Dataset:
+    """A generated (playground) data set; a bad argument is a CsvError, like a bad table."""
+    from engine import playground  # here, not at the top: playground builds on this module's Dataset
+    try:
+        dataset = playground.generate(name, points=points, noise=noise, seed=data_seed)
+    except ValueError as e:
+        raise CsvError(f"{name}: {e}") from None
+    chosen = None if target is None else (target,) if isinstance(target, str) else tuple(target)
+    if chosen is not None and chosen != dataset.target_names:
+        raise CsvError(f"{name}: the target of a generated data set is {dataset.target_names[0]!r}, "
+                       f"not {', '.join(map(repr, chosen)) or 'nothing'}")
+    if loss is not None and loss.lower() == "bce":
+        check_binary_targets(dataset)
+    return dataset
+
+
+def resolve_data(spec: str, target: str | Sequence[str] | None = None, *, loss: str | None = None,
+                 points: int = DEFAULT_POINTS, noise: float = 0.0, data_seed: int = 0,
+                 inputs: Sequence[str] | None = None) -> Dataset:
+    """'builtin:NAME' -> a students table or a generated set (points, noise, data_seed are for
+    the generated ones); anything else is a path to a CSV file."""
+    names = all_builtins()
     if spec.startswith(BUILTIN_PREFIX):
-        return load_builtin(spec[len(BUILTIN_PREFIX):], target, loss=loss)
-    if spec in BUILTINS and not Path(spec).exists():
-        raise CsvError(f"no such file: {spec!r} (for the built-in table write {BUILTIN_PREFIX}{spec})")
-    return load_csv(spec, target, loss=loss)
+        name = spec[len(BUILTIN_PREFIX):]
+        if name in BUILTINS:
+            return load_builtin(name, target, loss=loss)
+        if name in names:
+            return generated(name, target, loss=loss, points=points, noise=noise, data_seed=data_seed)
+        raise CsvError(f"no built-in table named {name!r} (choose from {', '.join(names)})")
+    if spec in names and not Path(spec).exists():
+        raise CsvError(f"no such file: {spec!r} (for the built-in data set write {BUILTIN_PREFIX}{spec})")
+    return load_csv(spec, target, loss=loss, inputs=inputs)

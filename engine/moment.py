@@ -14,6 +14,12 @@ them from the others shown beside it:
 - `prediction`: a new row typed by the user (no target): forward pass only.
 
 A moment never mixes: its `params` are the parameters its forward pass used.
+
+Target scaling: with standardised targets the network learns y' = (y − μ)/σ, so its
+output neuron, its loss and its gradients are in those units. `target_scaler` (an
+engine.scaling.TargetScaler, None when targets are not scaled) turns them back:
+`y_table`, `y_hat_table` and `loss_table` are in the table's own units
+(ŷ = μ + σ·O, and for squared error L = σ²·L').
 """
 from __future__ import annotations
 
@@ -23,7 +29,7 @@ import numpy as np
 
 from engine.network import Network
 from engine.record import NamedValues, StepRecord
-from engine.scaling import Standardizer
+from engine.scaling import Standardizer, TargetScaler
 from engine.spec import NetworkSpec
 
 KINDS = ("after_step", "preview", "idle", "prediction")
@@ -40,6 +46,32 @@ class Moment:
     record: StepRecord | None = None  # forward + backward at `params` (None for a prediction)
     params_after: NamedValues | None = None  # only when an update is shown
     row: int | None = None  # the table row (0-based), None for a prediction
+    target_scaler: TargetScaler | None = None  # None: targets are in the table's units already
+
+    @property
+    def targets_scaled(self) -> bool:
+        return self.target_scaler is not None and self.target_scaler.kind != "none"
+
+    @property
+    def y_table(self) -> np.ndarray | None:
+        """The row's target in the table's units."""
+        y = self.y
+        return y if y is None or not self.targets_scaled else self.target_scaler.inverse(y)
+
+    @property
+    def y_hat_table(self) -> np.ndarray:
+        """The prediction in the table's units."""
+        y_hat = self.y_hat
+        return y_hat if not self.targets_scaled else self.target_scaler.inverse(y_hat)
+
+    @property
+    def loss_table(self) -> float | None:
+        """The row's loss in the table's units (None for a prediction, or when outputs of different
+        scales make one number meaningless: then the scaled loss is what there is)."""
+        loss = self.loss
+        if loss is None or not self.targets_scaled:
+            return loss
+        return self.target_scaler.loss_to_table(loss, self.spec.loss)
 
     @property
     def y(self) -> np.ndarray | None:
@@ -72,31 +104,34 @@ class Moment:
         return self.record is not None and self.record.diverged
 
 
-def after_step(record: StepRecord, x_raw) -> Moment:
+def after_step(record: StepRecord, x_raw, target_scaler: TargetScaler | None = None) -> Moment:
     """A trained row: values before its update, parameters before → after.
     A row that diverged shows no 'after' (its update was not finite and was not kept)."""
     return Moment("after_step", record.spec, record.params_before, record.x, _raw(x_raw), record.forward,
-                  record=record, params_after=None if record.diverged else record.params_after, row=record.row)
+                  record=record, params_after=None if record.diverged else record.params_after, row=record.row,
+                  target_scaler=target_scaler)
 
 
-def preview(record: StepRecord, x_raw, *, with_update: bool = False) -> Moment:
+def preview(record: StepRecord, x_raw, *, with_update: bool = False,
+            target_scaler: TargetScaler | None = None) -> Moment:
     """The next row before it is trained (`Training.peek()`); the update only when asked."""
     return Moment("preview", record.spec, record.params_before, record.x, _raw(x_raw), record.forward,
                   record=record, params_after=record.params_after if with_update and not record.diverged else None,
-                  row=record.row)
+                  row=record.row, target_scaler=target_scaler)
 
 
-def idle(network: Network, X, Y, X_raw, row: int, eta: float, *, epoch: int = 1, step: int = 0) -> Moment:
+def idle(network: Network, X, Y, X_raw, row: int, eta: float, *, epoch: int = 1, step: int = 0,
+         target_scaler: TargetScaler | None = None) -> Moment:
     """Table row `row` at the current parameters: forward pass and gradients, no update.
 
     Computed on a copy of the network, so nothing changes."""
     probe = Network(network.spec, network.theta)
     record = probe.step(X[row], Y[row], eta, epoch=epoch, row=row, step=step)
     return Moment("idle", network.spec, record.params_before, record.x, _raw(X_raw[row]), record.forward,
-                  record=record, row=row)
+                  record=record, row=row, target_scaler=target_scaler)
 
 
-def prediction(network: Network, scaler: Standardizer, x_raw) -> Moment:
+def prediction(network: Network, scaler: Standardizer, x_raw, target_scaler: TargetScaler | None = None) -> Moment:
     """A new row given in the table's units: forward pass only (there is no target).
     Raises ValueError for a wrong number of inputs or a value that is not finite."""
     x_raw = _raw(x_raw)
@@ -115,7 +150,7 @@ def prediction(network: Network, scaler: Standardizer, x_raw) -> Moment:
     params = NamedValues(spec.param_names, spec.param_index, theta)
     x = np.array(x, dtype=float)
     x.flags.writeable = False
-    return Moment("prediction", spec, params, x, x_raw, forward)
+    return Moment("prediction", spec, params, x, x_raw, forward, target_scaler=target_scaler)
 
 
 def _raw(values) -> np.ndarray:

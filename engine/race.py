@@ -1,9 +1,11 @@
 """The learning-rate race: one start, one table, one row order; only η differs.
 
-Each lane is an ordinary `Training` on its own copy of the starting parameters.
-The row order of epoch e is a pure function of (order, seed, e) (see
-engine.training.row_order), so every lane visits the rows in exactly the same
-sequence: any difference between the curves is the learning rate's doing.
+Each lane trains its own copy of the starting parameters with engine.fast (Training's
+arithmetic, batches and divergence rule, without the per-row records nobody looks at
+here: a lane costs about a microsecond a row on the presets). The row order of epoch e
+is a pure function of (order, seed, e) (see engine.training.row_order), so every lane
+visits the rows in exactly the same sequence: any difference between the curves is the
+learning rate's doing.
 
 `Race` advances a few epochs at a time (a GUI calls `advance` on a timer and
 never freezes); `race(...)` runs one to the end.
@@ -13,8 +15,8 @@ epoch losses L (the mean row loss of each finished epoch), with the last
 WINDOW epochs as the window T, its spread = max T − min T, and the progress
 made = L[0] − min L:
 
-1. "diverged"          the engine stopped the lane (a non-finite loss or parameter,
-                       or a row loss above engine.training.DIVERGENCE_LOSS), or a loss
+1. "diverged"          the engine stopped the lane (Training's divergence rule: the
+                       loss ran away or a parameter stopped being finite), or a loss
                        is non-finite, or the last epoch loss is above BLOWUP × L[0].
 2. "still converging"  fewer than MIN_EPOCHS epochs (too early to tell), or the loss is
                        still clearly falling: the window's second half averages at least
@@ -37,10 +39,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.network import Network
+from engine.fast import FastTraining
 from engine.settings import DEFAULT_EPOCHS, ETA_PRESETS
 from engine.spec import NetworkSpec
-from engine.training import DIVERGENCE_LOSS, Training
 
 DEFAULT_ETAS = ETA_PRESETS
 MAX_LANES = 4
@@ -51,6 +52,10 @@ BLOWUP = 10.0
 FALL_FRACTION = 0.01
 SETTLED_FRACTION = 0.05
 BOUNCE_FRACTION = 0.01
+
+# The last point of a diverged lane (the mean loss of the epoch the blow-up cut short) is
+# capped, so a log plot can place it without squashing the other lanes into a line.
+CUT_SHORT_CAP = 1e12
 
 VERDICTS = ("converged", "still converging", "oscillating", "diverged")
 
@@ -91,44 +96,47 @@ class LaneResult:
 
 
 class Lane:
-    """One learning rate's run: a Training plus what the race plot needs."""
+    """One learning rate's run (an engine.fast.FastTraining) plus what the race plot needs."""
 
     def __init__(self, spec: NetworkSpec, theta0: np.ndarray, X: np.ndarray, Y: np.ndarray,
-                 eta: float, order: str, seed: int):
+                 eta: float, order: str, seed: int, batch: int = 1):
         self.eta = float(eta)
-        self.training = Training(Network(spec, theta0), X, Y, eta=self.eta, order=order, seed=seed)
-        self.diverged_at: tuple[int, int] | None = None
-        self._cut_short: float | None = None  # mean loss of the epoch divergence cut short
+        self.run = FastTraining(spec, theta0, X, Y, eta=self.eta, order=order, seed=seed, batch=batch)
 
     @property
     def diverged(self) -> bool:
-        return self.training.diverged is not None
+        return self.run.diverged is not None
+
+    @property
+    def diverged_at(self) -> tuple[int, int] | None:
+        """(epoch, row) of the row that blew up."""
+        stop = self.run.diverged
+        return None if stop is None else (stop.epoch, stop.row)
 
     @property
     def epochs_done(self) -> int:
-        return len(self.training.epoch_losses)
+        return self.run.epochs_done
+
+    @property
+    def theta(self) -> np.ndarray:
+        """The lane's parameters now."""
+        return self.run.theta
 
     def advance(self, epochs: int) -> None:
         """Train up to `epochs` more whole epochs (fewer if the lane diverges)."""
-        training = self.training
-        target = self.epochs_done + epochs
-        while self.epochs_done < target and not self.diverged:
-            before = training.checkpoint()
-            record = training.step()
-            if record.diverged:
-                self.diverged_at = (record.epoch, record.row)
-                loss = record.loss if math.isfinite(record.loss) else math.inf
-                # The epoch the blow-up cut short, as a last point on the curve (capped so a
-                # log plot can still place it).
-                self._cut_short = min((before.epoch_loss_sum + loss) / (before.position + 1), DIVERGENCE_LOSS)
+        self.run.run_epochs(epochs)
 
     @property
     def curve(self) -> tuple[float, ...]:
-        losses = tuple(self.training.epoch_losses)
-        return losses + ((self._cut_short,) if self._cut_short is not None else ())
+        losses = tuple(self.run.epoch_losses)
+        stop = self.run.diverged
+        if stop is None:
+            return losses
+        cap = max(CUT_SHORT_CAP, max(losses, default=0.0))
+        return losses + (min(stop.partial_mean, cap),)
 
     def result(self) -> LaneResult:
-        losses = tuple(self.training.epoch_losses)
+        losses = tuple(self.run.epoch_losses)
         return LaneResult(
             eta=self.eta, epoch_losses=losses, curve=self.curve, diverged=self.diverged,
             diverged_at=self.diverged_at, verdict=verdict(losses, self.diverged),
@@ -155,7 +163,7 @@ class Race:
     """
 
     def __init__(self, spec: NetworkSpec, theta0, X, Y, etas: Sequence[float] = DEFAULT_ETAS, *,
-                 epochs: int = DEFAULT_EPOCHS, order: str = "shuffle", seed: int = 0):
+                 epochs: int = DEFAULT_EPOCHS, order: str = "shuffle", seed: int = 0, batch: int = 1):
         if epochs < 1:
             raise ValueError(f"race at least 1 epoch, got {epochs}")
         theta0 = np.array(theta0, dtype=float)
@@ -164,9 +172,10 @@ class Race:
         self.epochs = int(epochs)
         self.order = order
         self.seed = int(seed)
+        self.batch = int(batch)
         X = np.asarray(X, dtype=float)
         Y = np.asarray(Y, dtype=float)
-        self.lanes = [Lane(spec, theta0, X, Y, eta, order, seed) for eta in _check_etas(etas)]
+        self.lanes = [Lane(spec, theta0, X, Y, eta, order, seed, batch) for eta in _check_etas(etas)]
 
     @property
     def etas(self) -> tuple[float, ...]:
@@ -200,9 +209,9 @@ class Race:
 
 
 def race(spec: NetworkSpec, theta0, X, Y, etas: Sequence[float] = DEFAULT_ETAS, epochs: int = DEFAULT_EPOCHS,
-         order: str = "shuffle", seed: int = 0) -> list[LaneResult]:
+         order: str = "shuffle", seed: int = 0, batch: int = 1) -> list[LaneResult]:
     """Run a whole race; one LaneResult (epoch losses, verdict, …) per η."""
-    r = Race(spec, theta0, X, Y, etas, epochs=epochs, order=order, seed=seed)
+    r = Race(spec, theta0, X, Y, etas, epochs=epochs, order=order, seed=seed, batch=batch)
     while r.advance(r.epochs):
         pass
     return r.results()

@@ -41,6 +41,11 @@ class NamedValues(Mapping):
     def __repr__(self) -> str:
         return "{" + ", ".join(f"{n}: {self[n]:.6g}" for n in self._names) + "}"
 
+    @property
+    def values_array(self) -> np.ndarray:
+        """The flat array behind the names (the network's parameter order)."""
+        return self._array
+
 
 def frozen(a: np.ndarray) -> np.ndarray:
     a.flags.writeable = False
@@ -150,7 +155,15 @@ class StepRecord:
     """One row's forward pass, loss, backward pass and update.
 
     epoch counts from 1; row is the 0-based index of the row in the table;
-    step is the 0-based count of row updates since training began.
+    step is the 0-based count of rows trained since training began.
+
+    Mini-batches (batch_size > 1): the parameters move once per batch, on its last row.
+    update is the 0-based index of the update this row belongs to; batch_rows are the
+    table rows of its batch done so far, in order (this row last); closes_batch says
+    whether this row's step applied the update; batch_gradient is the batch's mean
+    gradient (only on the closing row of a batch of more than one row, else None).
+    The record's own gradient is always this row's alone; θ after equals θ before on a
+    row that does not close its batch. With batch size 1 every row is its own batch.
     Arrays (read-only views of `data`): x (inputs,), y, y_hat and dloss (outputs,),
     theta_before, gradient and theta_after (n_params,), zs/outs/deltas one
     (neurons,) array per layer with parameters.
@@ -165,12 +178,24 @@ class StepRecord:
     data: np.ndarray = field(repr=False)  # every number of the step, read-only, laid out by `layout`
     layout: StepLayout = field(repr=False)
     diverged: bool = False
+    update: int = -1  # -1: the same as step (a batch of one)
+    batch_rows: tuple[int, ...] = ()  # (): just (row,)
+    closes_batch: bool = True
+    batch_gradient: NamedValues | None = field(default=None, repr=False)
+    batch_size: int = 1
 
-    def __init__(self, spec, epoch, row, step, eta, loss, data, layout, diverged=False):
+    def __init__(self, spec, epoch, row, step, eta, loss, data, layout, diverged=False, update=-1,
+                 batch_rows=(), closes_batch=True, batch_gradient=None, batch_size=1, batch_mean=None):
         # Direct stores: a frozen dataclass's generated __init__ costs ~0.3 µs a field,
-        # a sizeable share of a whole training step.
+        # a sizeable share of a whole training step. A batch of one passes no batch fields
+        # at all and they are filled in here (its update is its step; its batch its row).
+        if batch_mean is None and batch_gradient is not None:  # e.g. dataclasses.replace
+            batch_mean = batch_gradient.values_array
         self.__dict__.update(spec=spec, epoch=epoch, row=row, step=step, eta=eta, loss=loss,
-                             data=data, layout=layout, diverged=diverged)
+                             data=data, layout=layout, diverged=diverged,
+                             update=step if update < 0 else update, batch_rows=batch_rows or (row,),
+                             closes_batch=closes_batch, batch_gradient=batch_gradient, batch_size=batch_size,
+                             _batch_mean=batch_mean)
 
     @cached_property
     def _views(self) -> StepViews:
@@ -232,8 +257,16 @@ class StepRecord:
 
     @cached_property
     def updates(self) -> NamedValues:
-        """The change each parameter made: −η·∂L/∂p."""
-        return NamedValues(self.spec.param_names, self.spec.param_index, frozen(-self.eta * self.gradient))
+        """The change this row's step applied to each parameter: −η·∂L/∂p, where ∂L/∂p is the
+        row's own gradient for a batch of one, the batch's mean gradient on the row that closes
+        a larger batch, and no change (zeros) on a row that does not close its batch."""
+        if not self.closes_batch:
+            change = np.zeros(self.spec.n_params)
+        elif self.batch_size == 1 or self._batch_mean is None:
+            change = -self.eta * self.gradient
+        else:
+            change = -self.eta * self._batch_mean
+        return NamedValues(self.spec.param_names, self.spec.param_index, frozen(change))
 
     @cached_property
     def forward(self) -> dict[str, float]:

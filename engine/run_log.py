@@ -20,9 +20,18 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from engine.data import MAX_ROWS
 from engine.init import initialise
 from engine.network import Network
-from engine.settings import SCALINGS, TASKS
+from engine.settings import (
+    DEFAULT_POINTS,
+    MAX_NOISE,
+    MAX_POINTS,
+    MIN_POINTS,
+    SCALINGS,
+    TARGET_SCALINGS,
+    TASKS,
+)
 from engine.spec import MAX_HIDDEN_LAYERS, NetworkSpec
 from engine.timeline import Edit, Timeline
 from engine.training import ORDERS
@@ -30,6 +39,7 @@ from engine.training import ORDERS
 MAX_STEPS = 10**9  # rows: far beyond any run a person trains here (100 000 epochs of 10 000 rows)
 MAX_LOG = 1_000_000  # entries in the η log or the edits list
 MAX_NAME = 200  # characters in a name (column, table, parameter)
+MAX_TEST_FRACTION = 0.5
 MAX_SEED = 2**31 - 1  # the app's seed box holds 0 … 2³¹ − 1
 
 
@@ -58,6 +68,14 @@ class RunSetup(Strict):
     seed: Annotated[int, Field(ge=0, le=MAX_SEED)]
     order: Literal[ORDERS]
     network: Architecture
+    # Added with batches, held-out rows and target scaling; a file without them is the run
+    # it always was (per-row SGD on every row, targets as in the table).
+    target_scaling: Literal[TARGET_SCALINGS] = "none"
+    batch: Annotated[int, Field(ge=1, le=MAX_ROWS)] = 1
+    test_fraction: Annotated[float, Field(ge=0.0, le=MAX_TEST_FRACTION)] = 0.0
+    points: Annotated[int, Field(ge=MIN_POINTS, le=MAX_POINTS)] = DEFAULT_POINTS  # a generated table's
+    noise: Annotated[float, Field(ge=0.0, le=MAX_NOISE)] = 0.0
+    data_seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = 0
 
     @property
     def spec(self) -> NetworkSpec:
@@ -139,12 +157,15 @@ def loss_digest(losses: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(losses, dtype="<f8").tobytes()).hexdigest()
 
 
-def setup_of(timeline: Timeline, *, task: str, dataset_key: str) -> dict:
-    """The set-up of this run, as the plain data a session file holds."""
+def setup_of(timeline: Timeline, *, task: str, dataset_key: str, generated: dict | None = None) -> dict:
+    """The set-up of this run, as the plain data a session file holds (`generated`: the points,
+    noise and data_seed a generated table was drawn with)."""
     spec = timeline.spec
     return {"task": task, "dataset_key": dataset_key, "scaling": timeline.scaling, "init": timeline.init,
             "seed": timeline.seed, "order": timeline.order,
-            "network": {"sizes": list(spec.sizes), "activations": list(spec.activations), "loss": spec.loss}}
+            "network": {"sizes": list(spec.sizes), "activations": list(spec.activations), "loss": spec.loss},
+            "target_scaling": timeline.target_scaling, "batch": timeline.batch,
+            "test_fraction": timeline.test_fraction, **(generated or {})}
 
 
 def log_of(timeline: Timeline) -> dict:
@@ -168,7 +189,8 @@ def replay(log: RunLog, setup: RunSetup, X, Y, progress=None) -> Timeline:
             timeline = Timeline.from_log(
                 setup.spec, X, Y, init=setup.init, seed=setup.seed, order=setup.order, scaling=setup.scaling,
                 steps=log.steps, eta_log=[(c.step, c.eta) for c in log.eta_log],
-                edits=[Edit(e.step, e.name, e.value) for e in log.edits], diverged=log.diverged, progress=progress)
+                edits=[Edit(e.step, e.name, e.value) for e in log.edits], diverged=log.diverged, progress=progress,
+                target_scaling=setup.target_scaling, batch=setup.batch, test_fraction=setup.test_fraction)
     except KeyError as exc:  # an unknown parameter name (RunLog.problem finds it first)
         raise ValueError(f"the log names an unknown parameter {exc.args[0]!r}") from None
     return timeline

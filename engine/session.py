@@ -15,12 +15,17 @@ at most MAX_BYTES are read (a FIFO or a device is refused before it is opened).
 
 Saving is atomic: a temporary file in the same folder (on Linux an unnamed one, so a crash
 while writing leaves nothing behind), flushed to the disk and renamed over the target. An
-existing file keeps its mode; a symbolic link is kept and its target replaced; a failure
-removes the temporary file and names the user's path.
+existing file keeps its mode; a symbolic link is kept and its target replaced (a hard link is
+not: the name gets the new file); any failure (a full disk, a read-only folder, an interrupt)
+leaves the old file as it was, removes the temporary file and names the user's path.
+Only a killed process (SIGKILL, a power cut) can leave a temporary file behind: it is hidden
+(".<name>.<pid>-<random>.tmp"), opening never reads it, and the next save of that file
+removes it once its process is gone (or it is over STALE_TEMP_SECONDS old).
 """
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import re
@@ -47,6 +52,7 @@ SUFFIX = ".bpsession"
 MAX_BYTES = 64_000_000  # a 10 000-row table with its history is a few MB
 MAX_DIGITS = 30  # a longer whole number is refused before Python converts it
 STALE_TEMP_SECONDS = 3600  # a temporary file of ours this old is left over from a killed save
+TEMP_STEM_BYTES = 120  # of the file's name kept in its temporary file's name, so a name near the 255-byte limit saves
 
 
 class SessionError(ValueError):
@@ -119,7 +125,7 @@ class Session(Strict):
 
 # ---- a run → a session → text ----------------------------------------------------------------------
 def capture(timeline: Timeline, *, task: str, dataset_key: str, dataset: Dataset, settings: dict,
-            view: dict | None = None, saved_by: str = "") -> Session:
+            view: dict | None = None, saved_by: str = "", generated: dict | None = None) -> Session:
     """The session of this (idle) run on this table. `settings` has the Settings fields, `view`
     the View fields (default: the Timeline at its latest row). Raises SessionError for anything
     a session file may not hold (e.g. a non-finite number), so only files that open are written."""
@@ -127,8 +133,8 @@ def capture(timeline: Timeline, *, task: str, dataset_key: str, dataset: Dataset
     doc = {
         "format": FORMAT, "version": VERSION, "saved_by": saved_by,
         "table": {"name": dataset.name, "columns": list(dataset.columns), "inputs": list(dataset.input_names),
-                  "targets": list(dataset.target_names), "X": timeline.X_raw.tolist(), "Y": timeline.Y.tolist()},
-        "setup": run_log.setup_of(timeline, task=task, dataset_key=dataset_key),
+                  "targets": list(dataset.target_names), "X": timeline.X_raw.tolist(), "Y": timeline.Y_raw.tolist()},
+        "setup": run_log.setup_of(timeline, task=task, dataset_key=dataset_key, generated=generated),
         "settings": dict(settings),
         "view": dict(view) if view is not None else {"cursor": timeline.steps},
         "initial_params": run_log.params_of(spec, timeline.initial_theta),
@@ -397,65 +403,75 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     if not target.parent.is_dir():
         raise SessionError(f"cannot save {shown}: the folder {target.parent} does not exist")
     _remove_stale_temps(target)
-    temp = None
+    # The name is chosen before anything is written, so whatever fails (a write, the flush, the
+    # close, the rename, or an interrupt between two of them) the temporary file is removed here.
+    temp, renamed = _temp_name(target), False
     try:
-        temp = _write_temp(target, data, info)
+        _write_temp(target, temp, data, info)
         os.replace(temp, target)
-        temp = None
-        _sync_folder(target.parent)
+        renamed = True
     except OSError as exc:
-        raise SessionError(f"cannot save {shown}: {_reason(exc)}") from None
+        raise SessionError(f"cannot save {shown}: {_write_problem(exc, target)}") from None
     finally:
-        if temp is not None:
+        if not renamed:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
+    _sync_folder(target.parent)
+
+
+def _write_problem(exc: OSError, target: Path) -> str:
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"the folder {target.parent} is read-only for you ({_reason(exc)})"
+    if exc.errno == errno.EROFS:
+        return f"the folder {target.parent} is on a read-only disk"
+    return _reason(exc)
+
+
+def _temp_stem(target: Path) -> str:
+    stem = target.name
+    while len(os.fsencode(stem)) > TEMP_STEM_BYTES:
+        stem = stem[:-1]
+    return stem
 
 
 def _temp_name(target: Path) -> str:
-    return str(target.with_name(f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp"))
+    return str(target.with_name(f".{_temp_stem(target)}.{os.getpid()}-{secrets.token_hex(4)}.tmp"))
 
 
-def _write_temp(target: Path, data: bytes, info: os.stat_result | None) -> str:
-    """A complete, flushed copy of `data` beside `target`; its name."""
-    temp = _write_unnamed(target, data, info) if hasattr(os, "O_TMPFILE") else None
-    if temp is not None:
-        return temp
-    temp = _temp_name(target)
+def _write_temp(target: Path, temp: str, data: bytes, info: os.stat_result | None) -> None:
+    """A complete, flushed copy of `data` beside `target`, named `temp`."""
+    if hasattr(os, "O_TMPFILE") and _write_unnamed(target, temp, data, info):
+        return
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
                  | getattr(os, "O_CLOEXEC", 0), 0o666)  # 0o666 less the umask, as any new file
     try:
         _fill(fd, data, info)
-    except BaseException:
+    finally:
         os.close(fd)
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    os.close(fd)
-    return temp
 
 
-def _write_unnamed(target: Path, data: bytes, info: os.stat_result | None) -> str | None:
-    """Linux: the bytes go into a file with no name (O_TMPFILE), which is named only once whole,
-    so a crash while writing leaves nothing behind. None where the file system cannot."""
+def _write_unnamed(target: Path, temp: str, data: bytes, info: os.stat_result | None) -> bool:
+    """Linux: the bytes go into a file with no name (O_TMPFILE), which is named `temp` only once
+    whole, so a crash while writing leaves nothing behind. False where the file system cannot."""
     try:
         proc = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError:
-        return None
+        return False
     try:
-        fd = os.open(target.parent, os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o666)
-    except OSError:
-        os.close(proc)
-        return None
-    try:
-        _fill(fd, data, info)
-        temp = _temp_name(target)
-        # linkat(proc, "<fd>", …, AT_SYMLINK_FOLLOW) names the open file (a folder descriptor
-        # makes os.link use linkat, which follows the /proc link to the file itself).
-        os.link(str(fd), temp, src_dir_fd=proc, follow_symlinks=True)
-        return temp
+        try:
+            fd = os.open(target.parent, os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o666)
+        except OSError:
+            return False  # then a named temporary file (which says why, if that fails too)
+        try:
+            _fill(fd, data, info)
+            # linkat(proc, "<fd>", …, AT_SYMLINK_FOLLOW) names the open file (a folder descriptor
+            # makes os.link use linkat, which follows the /proc link to the file itself).
+            os.link(str(fd), temp, src_dir_fd=proc, follow_symlinks=True)
+        finally:
+            os.close(fd)
     finally:
         os.close(proc)
-        os.close(fd)
+    return True
 
 
 def _fill(fd: int, data: bytes, info: os.stat_result | None) -> None:
@@ -484,7 +500,7 @@ def _sync_folder(folder: Path) -> None:
 def _remove_stale_temps(target: Path) -> None:
     """Remove temporary files of ours left beside `target` by a save that was killed: those of a
     process that no longer runs, or older than STALE_TEMP_SECONDS."""
-    pattern = re.compile(re.escape(f".{target.name}.") + r"(\d+)-[0-9a-f]{8}\.tmp")
+    pattern = re.compile(re.escape(f".{_temp_stem(target)}.") + r"(\d+)-[0-9a-f]{8}\.tmp")
     with contextlib.suppress(OSError), os.scandir(target.parent) as entries:
         for entry in entries:
             match = pattern.fullmatch(entry.name)

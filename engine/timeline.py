@@ -5,18 +5,25 @@ Going back is restore + deterministic replay (the engine's row order is a pure f
 seed and epoch): a `Training.checkpoint()` every CHECKPOINT_EVERY rows and sparse logs of
 η changes and hand edits are all that is kept, so memory stays flat (8 bytes a row for the
 loss history). The window's trainer drives a Timeline from its worker thread.
+
+Train and test: with a test fraction the table is split once (seeded, engine.evaluation);
+training sees only the train rows, and after each completed epoch the timeline measures the
+held-out rows' mean loss and, for classification, the accuracy on both parts, vectorised
+over the table (cheap next to the epoch itself). Scalers are fitted on the train rows only,
+so nothing about the held-out rows leaks into training.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from engine import evaluation
 from engine.init import DEFAULT_SCHEME, initialise
 from engine.network import Network
 from engine.record import StepRecord
-from engine.scaling import Standardizer
-from engine.settings import SCALINGS
+from engine.scaling import Scaler, TargetScaler
+from engine.settings import SCALINGS, TARGET_SCALINGS
 from engine.spec import NetworkSpec
 from engine.training import Checkpoint, Training
 
@@ -81,35 +88,64 @@ class Edit:
 class Timeline:
     """One training run's state and history, with exact rewind. No Qt, no threads.
 
-    X is the raw table; with scaling 'standard' the network sees z-scores fitted on it.
+    X_raw, Y_raw: the table in its own units. X, Y: the whole table as the network sees it
+    (inputs through `scaler`, targets through `target_scaler`, both fitted on the train rows).
+    train_rows, test_rows: index arrays into the table. Records name TABLE rows.
+    Per completed epoch: epoch_means (mean training row loss during the epoch, scaled units),
+    epoch_test_losses (the test rows' mean loss at the epoch's end, same units; NaN without
+    test rows), epoch_train_accuracy / epoch_test_accuracy (classification only, else NaN).
     The engine's own `Training.epoch_losses` list is drained into `epoch_means` after
     each epoch (a list of Python floats would cost 32 bytes an epoch).
     """
 
     def __init__(self, spec: NetworkSpec, X, Y, *, init: str = DEFAULT_SCHEME, seed: int = 0,
-                 order: str = "shuffle", scaling: str = "standard", eta: float = 0.1):
+                 order: str = "shuffle", scaling: str = "standard", eta: float = 0.1,
+                 target_scaling: str = "none", batch: int = 1, test_fraction: float = 0.0):
         if scaling not in SCALINGS:
             raise ValueError(f"unknown input scaling {scaling!r} (choose from {', '.join(SCALINGS)})")
+        if target_scaling not in TARGET_SCALINGS:
+            raise ValueError(f"unknown target scaling {target_scaling!r} "
+                             f"(choose from {', '.join(TARGET_SCALINGS)})")
         self.spec = spec
         self.X_raw = np.asarray(X, dtype=float)
-        self.Y = np.asarray(Y, dtype=float).reshape(self.X_raw.shape[0], -1)
+        self.Y_raw = np.asarray(Y, dtype=float).reshape(self.X_raw.shape[0], -1)
         self.init, self.seed, self.order, self.scaling = init, int(seed), order, scaling
-        self.scaler = (Standardizer.fit(self.X_raw) if scaling == "standard"
-                       else Standardizer.identity(self.X_raw.shape[1]))
+        self.target_scaling, self.batch, self.test_fraction = target_scaling, int(batch), float(test_fraction)
+        self.train_rows, self.test_rows = evaluation.split_rows(self.X_raw.shape[0], self.test_fraction, self.seed)
+        for a in (self.train_rows, self.test_rows):
+            a.flags.writeable = False
+        self.scaler = Scaler.fit(self.X_raw[self.train_rows], scaling)
+        self.target_scaler = TargetScaler.fit(self.Y_raw[self.train_rows], target_scaling)
         self.X = self.scaler.transform(self.X_raw)
+        self.Y = self.target_scaler.transform(self.Y_raw)
+        # The two parts as the network sees them, sliced once (measured after every epoch).
+        self._train_part = (self.X[self.train_rows], self.Y[self.train_rows])
+        self._test_part = (self.X[self.test_rows], self.Y[self.test_rows])
         network = initialise(Network(spec), init, self.seed)
         self.initial_theta = network.theta.copy()
         self.initial_theta.flags.writeable = False
-        self.training = Training(network, self.X, self.Y, eta=eta, order=order, seed=self.seed)
+        self.training = self._new_training(network, eta)
         self.losses = GrowingBuffer()
         self.epoch_means = GrowingBuffer(256)
+        self.epoch_test_losses = GrowingBuffer(256)
+        self.epoch_train_accuracy = GrowingBuffer(256)
+        self.epoch_test_accuracy = GrowingBuffer(256)
         self.last_record: StepRecord | None = None
-        n = self.training.n_rows
-        self.row_loss = np.full(n, np.nan)  # each row's loss when it was last trained
+        n = self.X_raw.shape[0]
+        self.row_loss = np.full(n, np.nan)  # each table row's loss when it was last trained
         # ... and that step's record (for its ŷ: records build their array views lazily, so the
         # worker never touches them; the table asks only for the rows it shows).
         self.row_records: list[StepRecord | None] = [None] * n
         self._start()
+
+    def _new_training(self, network: Network, eta: float) -> Training:
+        rows = self.train_rows
+        return Training(network, self.X[rows], self.Y[rows], eta=eta, order=self.order, seed=self.seed,
+                        batch=self.batch, rows=rows)
+
+    @property
+    def is_classification(self) -> bool:
+        return self.spec.loss_fn.needs_binary_targets
 
     # ---- the run from its start ------------------------------------------------
     def _start(self) -> None:
@@ -117,7 +153,8 @@ class Timeline:
         self.training.restore(Checkpoint(theta=self.initial_theta, epoch=1, position=0, steps=0,
                                          epoch_loss_sum=0.0, epoch_losses=()))
         self.losses.clear()
-        self.epoch_means.clear()
+        for buffer in self._epoch_buffers():
+            buffer.clear()
         self.last_record = None
         self.row_loss[:] = np.nan
         self.row_records[:] = [None] * len(self.row_records)
@@ -126,6 +163,9 @@ class Timeline:
         self.checkpoint_every = CHECKPOINT_EVERY
         self.checkpoints: list[Checkpoint] = [self.training.checkpoint()]
 
+    def _epoch_buffers(self) -> tuple[GrowingBuffer, ...]:
+        return (self.epoch_means, self.epoch_test_losses, self.epoch_train_accuracy, self.epoch_test_accuracy)
+
     def reset(self) -> None:
         """Back to the very same initial parameters (same seed); history cleared; η kept."""
         self._start()
@@ -133,7 +173,8 @@ class Timeline:
     @classmethod
     def from_log(cls, spec: NetworkSpec, X, Y, *, init: str = DEFAULT_SCHEME, seed: int = 0,
                  order: str = "shuffle", scaling: str = "standard", steps: int = 0,
-                 eta_log=((0, 0.1),), edits=(), diverged: bool = False, progress=None) -> Timeline:
+                 eta_log=((0, 0.1),), edits=(), diverged: bool = False, progress=None,
+                 target_scaling: str = "none", batch: int = 1, test_fraction: float = 0.0) -> Timeline:
         """The run a saved log describes, rebuilt by replaying it from its start: `steps` rows,
         row s trained with the η `eta_log` [(first step, η), …] gives it, each `Edit` applied just
         before its row, and (with `diverged`) the failed attempt at the next row made again.
@@ -147,7 +188,8 @@ class Timeline:
         by_step: dict[int, list[Edit]] = {}
         for edit in edits:
             by_step.setdefault(int(edit.step), []).append(edit)
-        timeline = cls(spec, X, Y, init=init, seed=seed, order=order, scaling=scaling, eta=log[0][1])
+        timeline = cls(spec, X, Y, init=init, seed=seed, order=order, scaling=scaling, eta=log[0][1],
+                       target_scaling=target_scaling, batch=batch, test_fraction=test_fraction)
         k, eta = 0, log[0][1]
         for s in range(steps + 1):
             while k < len(log) and log[k][0] <= s:
@@ -178,6 +220,7 @@ class Timeline:
 
     @property
     def n_rows(self) -> int:
+        """Rows trained per epoch (the train rows)."""
         return self.training.n_rows
 
     @property
@@ -192,6 +235,7 @@ class Timeline:
             tr.restore(tr.checkpoint())
         if eta != tr.eta:
             tr.eta = float(eta)
+            tr.rebase()  # (the setter does too) the runaway limit is re-taken at the new η
             if self.eta_log[-1][0] == tr.steps:
                 self.eta_log[-1] = (tr.steps, tr.eta)
             else:
@@ -204,10 +248,23 @@ class Timeline:
         self.row_loss[record.row] = record.loss
         self.row_records[record.row] = record
         if tr.position == 0:
-            self.epoch_means.append(tr.epoch_losses.pop())
+            self._end_epoch(tr)
         if tr.steps % self.checkpoint_every == 0:
             self._add_checkpoint()
         return record
+
+    def _end_epoch(self, tr: Training) -> None:
+        """Drain the epoch's mean into epoch_means and measure the test rows (and accuracy)."""
+        self.epoch_means.append(tr.epoch_losses.pop())
+        theta = tr.network.theta
+        self.epoch_test_losses.append(evaluation.mean_loss(self.spec, theta, *self._test_part))
+        nan = float("nan")
+        if self.is_classification:
+            self.epoch_train_accuracy.append(evaluation.accuracy(self.spec, theta, *self._train_part))
+            self.epoch_test_accuracy.append(evaluation.accuracy(self.spec, theta, *self._test_part))
+        else:
+            self.epoch_train_accuracy.append(nan)
+            self.epoch_test_accuracy.append(nan)
 
     def _add_checkpoint(self) -> None:
         cps = self.checkpoints
@@ -232,6 +289,7 @@ class Timeline:
         if tr.diverged is not None:
             tr.restore(tr.checkpoint())
         self.network[name] = value  # validates name and finiteness
+        tr.rebase()  # the runaway limit is re-taken from the edited parameters
         step = tr.steps
         self.edits.append(Edit(step, name, float(value)))
         self.last_record = None  # the last row's 'after' is no longer what the network holds
@@ -239,10 +297,11 @@ class Timeline:
         self.checkpoints = [cp for cp in self.checkpoints if cp.steps != step]
         self.checkpoints.append(tr.checkpoint())
 
-    def _apply_edits(self, network: Network, step: int) -> None:
+    def _apply_edits(self, tr: Training, step: int) -> None:
         for edit in self.edits:
             if edit.step == step:
-                network[edit.name] = edit.value
+                tr.network[edit.name] = edit.value
+                tr.rebase()  # as set_parameter did
 
     # ---- going back, and looking back ------------------------------------------------
     def _replay(self, tr: Training, step: int, on_record=None) -> StepRecord | None:
@@ -253,10 +312,13 @@ class Timeline:
         tr.restore(cp)
         record = None
         s = cp.steps
+        eta_changes = {first for first, _ in self.eta_log[1:]}
         while s < step:
             if s > cp.steps:
-                self._apply_edits(tr.network, s)
+                self._apply_edits(tr, s)
             tr.eta = self.eta_at(s)
+            if s in eta_changes:
+                tr.rebase()  # as row() did when η changed here (even if it changed back)
             record = tr.step()
             assert not record.diverged, "a replayed row diverged: the timeline is inconsistent"
             del tr.epoch_losses[:]
@@ -264,7 +326,7 @@ class Timeline:
                 on_record(record)
             s += 1
         if step > cp.steps:
-            self._apply_edits(tr.network, step)
+            self._apply_edits(tr, step)
         tr.eta = self.eta_at(step)
         return record
 
@@ -272,7 +334,7 @@ class Timeline:
         """Row `step`−1's record and the training as it stood just after it, recomputed on a
         copy: the run itself does not change (the Timeline scrubs through history with this)."""
         step = max(0, min(int(step), self.losses.n))
-        probe = Training(Network(self.spec), self.X, self.Y, eta=self.training.eta, order=self.order, seed=self.seed)
+        probe = self._new_training(Network(self.spec), self.training.eta)
         return self._replay(probe, step), probe
 
     def rewind_to(self, step: int) -> StepRecord | None:
@@ -290,7 +352,8 @@ class Timeline:
         record = self._replay(self.training, step, keep)
         # Forget the future.
         self.losses.truncate(step)
-        self.epoch_means.truncate(step // self.n_rows)
+        for buffer in self._epoch_buffers():
+            buffer.truncate(step // self.n_rows)
         self.checkpoints = [c for c in self.checkpoints if c.steps <= step]
         self.eta_log = [e for e in self.eta_log if e[0] < step] or self.eta_log[:1]
         self.edits = [e for e in self.edits if e.step <= step]
@@ -305,6 +368,9 @@ class Timeline:
         return Memento(
             checkpoint=tr.checkpoint(), eta=tr.eta, diverged=tr.diverged, losses=self.losses.view().copy(),
             epoch_means=self.epoch_means.view().copy(), row_loss=self.row_loss.copy(),
+            epoch_test_losses=self.epoch_test_losses.view().copy(),
+            epoch_train_accuracy=self.epoch_train_accuracy.view().copy(),
+            epoch_test_accuracy=self.epoch_test_accuracy.view().copy(),
             row_records=tuple(self.row_records), last_record=self.last_record, eta_log=tuple(self.eta_log),
             edits=tuple(self.edits), checkpoints=tuple(self.checkpoints), checkpoint_every=self.checkpoint_every,
         )
@@ -315,6 +381,9 @@ class Timeline:
         tr.eta, tr.diverged = m.eta, m.diverged
         self.losses.replace(m.losses)
         self.epoch_means.replace(m.epoch_means)
+        self.epoch_test_losses.replace(m.epoch_test_losses)
+        self.epoch_train_accuracy.replace(m.epoch_train_accuracy)
+        self.epoch_test_accuracy.replace(m.epoch_test_accuracy)
         self.row_loss[:] = m.row_loss
         self.row_records[:] = list(m.row_records)
         self.last_record = m.last_record
@@ -338,3 +407,6 @@ class Memento:
     edits: tuple
     checkpoints: tuple
     checkpoint_every: int
+    epoch_test_losses: np.ndarray = field(default_factory=lambda: np.empty(0))
+    epoch_train_accuracy: np.ndarray = field(default_factory=lambda: np.empty(0))
+    epoch_test_accuracy: np.ndarray = field(default_factory=lambda: np.empty(0))

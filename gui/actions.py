@@ -24,6 +24,7 @@ from engine.notation import PRECISIONS
 # group of exclusive choices (the handler of the chosen one is called).
 ACTIONS: dict[str, tuple[str, str, str, str]] = {
     "open_csv": ("&Open CSV…", "Ctrl+O", "", "train on your own table"),
+    "edit_data": ("&Edit the table…", "Ctrl+E", "", "change cells, add or remove rows, import or export CSV"),
     "quit": ("&Quit", "Ctrl+Q", "", "close Backprop Studio"),
     "play": ("&Play / Pause", "Space", "", "train the chosen epochs, or pause"),
     "step": ("&Step one row", "Right", "", "forward, loss, backward and update for one row"),
@@ -53,7 +54,7 @@ ACTIONS: dict[str, tuple[str, str, str, str]] = {
 ALT_SHORTCUTS: dict[str, tuple[str, ...]] = {"zoom_in": ("Ctrl+=",)}
 # Menu layout: an action name, None (a separator) or (submenu title, names).
 MENUS: dict[str, tuple] = {
-    "&File": ("open_csv", None, "quit"),
+    "&File": ("open_csv", "edit_data", None, "quit"),
     "&Train": ("play", "step", "step_epoch", "step_back", "reset", None, "eta_small", "eta_medium", "eta_large"),
     "&View": ("log_scale", "fit_plot", None, "zoom_in", "zoom_out", "zoom_reset",
               ("&Theme", ("theme_light", "theme_dark")), None, "presentation",

@@ -17,8 +17,9 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from engine import data as datamod
-from engine import moment
+from engine import diagnosis, moment, playground
 from engine.data import CsvError, Dataset
+from engine.init import DEFAULT_SCHEME, default_init
 from engine.spec import NetworkSpec, preset
 from gui.pacing import FramePacer
 from gui.state import AppState, Setup
@@ -30,11 +31,34 @@ class SetupError(ValueError):
     """A set-up the app cannot train (the message says why, in one line); nothing changed."""
 
 
-def spec_for(task: str, dataset: Dataset) -> NetworkSpec:
-    """The task's preset network, with as many inputs and outputs as the table has columns."""
+SETUP_FIELDS = ("task", "dataset_key", "scaling", "init", "seed", "order", "target_scaling", "batch",
+                "test_fraction", "points", "noise", "data_seed")
+NETWORK_FIELDS = ("hidden", "hidden_activations", "output_activation", "loss")
+DEFAULT_TARGET_SCALING = {"regression": "standard", "classification": "none"}
+
+
+def spec_for(task: str, dataset: Dataset, network: dict | None = None) -> NetworkSpec:
+    """The network for this table: the task's preset, or the builder's `network` (hidden sizes,
+    their activations, output activation, loss), with as many inputs and outputs as the table."""
     base = preset(task)
-    sizes = (dataset.n_inputs, *base.sizes[1:-1], dataset.n_outputs)
-    return NetworkSpec(sizes, base.activations, base.loss)
+    net = {"hidden": base.sizes[1:-1], "hidden_activations": base.activations[:-1],
+           "output_activation": base.activations[-1], "loss": base.loss, **(network or {})}
+    hidden = tuple(int(n) for n in net["hidden"])
+    activations = tuple(net["hidden_activations"])[: len(hidden)]
+    if len(activations) < len(hidden):  # a layer just added takes the activation of the one before
+        activations += (activations[-1] if activations else base.activations[0],) * (len(hidden) - len(activations))
+    return NetworkSpec((dataset.n_inputs, *hidden, dataset.n_outputs), (*activations, net["output_activation"]),
+                       net["loss"])
+
+
+def suited_init(task: str, spec: NetworkSpec) -> str:
+    """The start a network gets unless one is chosen: the presets' small random start (it keeps the
+    learning-rate lesson true) for the task's preset layers, whatever the table's width; Glorot or He
+    (engine.init.default_init) for any other network."""
+    base = preset(task)
+    if (spec.sizes[1:-1], spec.activations, spec.loss) == (base.sizes[1:-1], base.activations, base.loss):
+        return DEFAULT_SCHEME
+    return default_init(spec)
 
 
 class Controller(QObject):
@@ -58,34 +82,59 @@ class Controller(QObject):
         trainer.changed.connect(self._trainer_changed)  # also when a script drives window.trainer
 
     # ---- set-up -------------------------------------------------------------------------
-    def dataset(self, key: str) -> Dataset:
+    def dataset(self, key: str, points: int = 200, noise: float = 0.0, data_seed: int = 0) -> Dataset:
+        """The table `key` names: a CSV opened this session, a generated data set, or a built-in table."""
         if key in self.state.csv_tables:
             return self.state.csv_tables[key]
         try:
+            if key in playground.GENERATED:
+                return playground.generate(key, points=points, noise=noise, seed=data_seed)
             return datamod.load_builtin(key)
-        except (OSError, CsvError) as exc:
-            raise SetupError(f"cannot read the table {key!r}: {exc}") from exc
+        except (OSError, ValueError) as exc:  # CsvError is a ValueError
+            raise SetupError(f"cannot make the table {key!r}: {exc}") from exc
 
     def change_setup(self, **changes) -> None:
-        """A new run with these set-up fields changed (task, dataset_key, scaling, init, seed,
-        order; or a whole `dataset`). Raises SetupError and changes nothing if it cannot train."""
+        """A new run with these set-up fields changed (see SETUP_FIELDS and NETWORK_FIELDS; or a whole
+        `dataset`). Raises SetupError and changes nothing if it cannot train.
+
+        Choosing a generated data set picks its task; a new task brings back its preset network and
+        its target scaling; a network other than the two presets starts from the initialisation
+        that suits it (engine.init.default_init) unless an initialisation is asked for."""
         s = self.state
         old = s.setup
-        fields = {} if old is None else {k: getattr(old, k) for k in ("task", "dataset_key", "scaling", "init",
-                                                                       "seed", "order")}
+        unknown = set(changes) - set(SETUP_FIELDS) - set(NETWORK_FIELDS) - {"dataset"}
+        if unknown:
+            raise SetupError(f"unknown set-up field(s): {', '.join(sorted(unknown))}")
+        fields = {} if old is None else {k: getattr(old, k) for k in SETUP_FIELDS}
         dataset = changes.pop("dataset", None)
+        network = {k: changes.pop(k) for k in NETWORK_FIELDS if k in changes}
         fields.update(changes)
+        key = fields["dataset_key"]
+        if "task" not in changes and key in playground.TASK_OF and (old is None or key != old.dataset_key):
+            fields["task"] = playground.TASK_OF[key]
+        task_changed = old is None or fields["task"] != old.task
+        if task_changed and "target_scaling" not in changes:
+            fields["target_scaling"] = DEFAULT_TARGET_SCALING[fields["task"]]
+        if not task_changed and old is not None:  # keep the network the user built
+            network = {"hidden": old.hidden, "hidden_activations": old.hidden_activations,
+                       "output_activation": old.output_activation, "loss": old.loss, **network}
         if dataset is None:
-            same_table = old is not None and fields["dataset_key"] == old.dataset_key
-            dataset = old.dataset if same_table else self.dataset(fields["dataset_key"])
+            regenerate = old is None or any(fields[k] != getattr(old, k)
+                                            for k in ("dataset_key", "points", "noise", "data_seed"))
+            dataset = old.dataset if not regenerate else self.dataset(
+                key, fields.get("points", 200), fields.get("noise", 0.0), fields.get("data_seed", 0))
         try:
-            spec = spec_for(fields["task"], dataset)
+            spec = spec_for(fields["task"], dataset, network)
+            if "init" not in changes and (old is None or old.init == suited_init(old.task, old.spec)):
+                fields["init"] = suited_init(fields["task"], spec)  # the user's own choice is kept
             if spec.loss_fn.needs_binary_targets:
                 datamod.check_binary_targets(dataset)
             setup = Setup(dataset=dataset, spec=spec, **fields)
             with self.batch():
                 self.trainer.configure(spec, dataset.X, dataset.Y, init=setup.init, seed=setup.seed,
-                                       order=setup.order, scaling=setup.scaling, eta=s.eta)
+                                       order=setup.order, scaling=setup.scaling, eta=s.eta,
+                                       target_scaling=setup.target_scaling, batch=setup.batch,
+                                       test_fraction=setup.test_fraction)
         except (CsvError, ValueError) as exc:
             raise SetupError(str(exc)) from exc
         self.undo_stack.clear()  # its mementos belong to the run just replaced
@@ -212,9 +261,13 @@ class Controller(QObject):
     def publish(self) -> None:
         """The run changed (not while training: the pacer publishes then): show its latest moment."""
         snapshot = self.trainer.snapshot()
+        tl = self.trainer.timeline
         with self.batch():
             self.state.cursor = snapshot.steps
             self.state.history = snapshot
+            self.state.good_step = (diagnosis.last_good_step(tl.losses.view(), tl.training.runaway_limit)
+                                    if snapshot.diverged is not None else None)
+            self.state.advice = diagnosis.timeline_advice(tl)
         self._view_changed()
 
     def show_frame(self, snapshot, numbers: bool = True) -> None:
@@ -228,7 +281,8 @@ class Controller(QObject):
                 s.cursor = snapshot.steps
             s.history = snapshot
         if numbers and record is not None:
-            s.shown = moment.after_step(record, self.trainer.timeline.X_raw[record.row])
+            tl = self.trainer.timeline
+            s.shown = moment.after_step(record, tl.X_raw[record.row], tl.target_scaler)
 
     def _view_changed(self, *_args) -> None:
         if self._quiet or self.trainer.timeline is None or self.state.running:
@@ -242,21 +296,25 @@ class Controller(QObject):
     def _moment(self) -> moment.Moment:
         s, tl = self.state, self.trainer.timeline
         if s.predict_inputs is not None:
-            return moment.prediction(tl.network, tl.scaler, s.predict_inputs)
+            return moment.prediction(tl.network, tl.scaler, s.predict_inputs, tl.target_scaler)
+        units = tl.target_scaler
         if s.phase is not None:
             record = tl.training.peek(s.eta)
-            return moment.preview(record, tl.X_raw[record.row], with_update=s.phase[0] == "update")
+            return moment.preview(record, tl.X_raw[record.row], with_update=s.phase[0] == "update",
+                                  target_scaler=units)
         if s.cursor < tl.steps:
             record, probe = tl.look_at(s.cursor)
             if record is not None and s.row is None:
-                return moment.after_step(record, tl.X_raw[record.row])
+                return moment.after_step(record, tl.X_raw[record.row], units)
             row = probe.next_row if s.row is None else s.row
-            return moment.idle(probe.network, tl.X, tl.Y, tl.X_raw, row, s.eta, epoch=probe.epoch, step=probe.steps)
+            return moment.idle(probe.network, tl.X, tl.Y, tl.X_raw, row, s.eta, epoch=probe.epoch, step=probe.steps,
+                               target_scaler=units)
         if s.row is None and tl.last_record is not None:
-            return moment.after_step(tl.last_record, tl.X_raw[tl.last_record.row])
+            return moment.after_step(tl.last_record, tl.X_raw[tl.last_record.row], units)
         tr = tl.training
         row = tr.next_row if s.row is None else s.row
-        return moment.idle(tl.network, tl.X, tl.Y, tl.X_raw, row, s.eta, epoch=tr.epoch, step=tr.steps)
+        return moment.idle(tl.network, tl.X, tl.Y, tl.X_raw, row, s.eta, epoch=tr.epoch, step=tr.steps,
+                           target_scaler=units)
 
     # ---- internals -------------------------------------------------------------------------
     @contextmanager

@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QFrame, QWidget
 
+from engine.spec import preset
 from gui.controller import SetupError
 
 # lesson "tab" names → the objectName of the view to bring to the front
@@ -47,6 +48,12 @@ class LessonDriver(QObject):
         if "standardize" in step:
             fields["scaling"] = "standard" if step["standardize"] else "none"
         fields = {k: v for k, v in fields.items() if v is not None}
+        # The lesson is the tutorial's: its 2-2-1 network, per-row SGD on every row, and targets in
+        # the table's own units (lpa), so every number it talks about is the tutorial's.
+        base = preset(fields.get("task", s.setup.task if s.setup is not None else "regression"))
+        fields.update(hidden=base.sizes[1:-1], hidden_activations=base.activations[:-1],
+                      output_activation=base.activations[-1], loss=base.loss, target_scaling="none", batch=1,
+                      test_fraction=0.0)
         setup = s.setup
         unchanged = (setup is not None and all(getattr(setup, k) == v for k, v in fields.items())
                      and step.get("eta", s.eta) == s.eta)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import atexit
 import weakref
-from pathlib import Path
 
 import pyqtgraph as pg
 import shiboken6
@@ -17,7 +16,6 @@ from PySide6.QtCore import QCoreApplication, QSize, Qt, QTimer
 from PySide6.QtGui import QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -31,16 +29,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine import data as datamod
-from engine.data import CsvError
+from engine import playground
 from engine.resources import ICON_FILE
 from engine.settings import DEFAULT_DATASET
-from engine.spec import preset
 from gui import exports, preferences
 from gui import help as helpdialogs
 from gui.actions import PANEL_OF_ACTION, WindowKeys, build_actions, build_menus, precision_actions
 from gui.canvas.widget import NetworkCanvas
 from gui.controller import Controller, SetupError
+from gui.data_commands import DataCommands
 from gui.file_commands import FileCommands
 from gui.lesson_driver import LessonDriver
 from gui.panels.controls import SetupPanel, TransportBar
@@ -109,6 +106,7 @@ class MainWindow(QMainWindow):
         self.trainer = Trainer(self)
         self.controller = Controller(self.state, self.trainer, self)
         self.controller.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.data = DataCommands(self)
         self._closing = False
         self.shortcuts_dialog: QWidget | None = None
         self._stored_sizes: dict | None = None
@@ -292,7 +290,8 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         c, s, p = self.controller, self.state, lambda: self.presentation
         self.actions = build_actions(self, {
-            "open_csv": self.open_csv, "quit": self.close, "play": c.toggle_play, "step": c.step,
+            "open_csv": self.open_csv, "edit_data": self.data.edit_data, "quit": self.close,
+            "play": c.toggle_play, "step": c.step,
             "step_epoch": c.step_epoch, "step_back": c.step_back, "reset": c.reset,
             "eta_small": lambda: setattr(s, "eta", 0.01), "eta_medium": lambda: setattr(s, "eta", 0.1),
             "eta_large": lambda: setattr(s, "eta", 1.0), "log_scale": self.plot.set_log,
@@ -329,6 +328,9 @@ class MainWindow(QMainWindow):
         t.step_back.clicked.connect(c.step_back)
         t.reset.clicked.connect(c.reset)
         self.timeline.scrubbed.connect(c.scrub)
+        self.banner.backRequested.connect(c.scrub)
+        self.banner.resetRequested.connect(c.reset)
+        self.banner.scaleRequested.connect(self.scale_the_data)
         self.stepper.commitRequested.connect(c.commit_phase)
         self.stepper.backRequested.connect(c.back_phase)
         self.edit.parameterEdited.connect(c.edit)
@@ -381,9 +383,10 @@ class MainWindow(QMainWindow):
     def request_setup(self, changes: dict) -> bool:
         """A new set-up from the controls; a table the app cannot train says why and changes nothing."""
         changes = dict(changes)
-        if "task" in changes and "dataset_key" not in changes:
+        if "task" in changes and "dataset_key" not in changes:  # a built-in table made for the other task
             key = self.state.setup.dataset_key
-            if not key.startswith("csv:") and ("classification" in key) != (changes["task"] == "classification"):
+            made_for = playground.TASK_OF.get(key, "classification" if "classification" in key else "regression")
+            if not key.startswith("csv:") and made_for != changes["task"]:
                 changes["dataset_key"] = DEFAULT_DATASET[changes["task"]]
         try:
             self.controller.change_setup(**changes)
@@ -394,26 +397,16 @@ class MainWindow(QMainWindow):
             f"New start: {self.state.spec.describe()}, training begins again from Step 0", 4000)
         return True
 
+    def scale_the_data(self) -> bool:
+        """The divergence banner's way out when the data is far off scale: standardise it."""
+        changes = {"scaling": "standard"}
+        if self.state.setup.task == "regression":
+            changes["target_scaling"] = "standard"
+        return self.request_setup(changes)
+
     def open_csv(self, path: str | None = None) -> bool:
-        if not path:
-            path, _ = QFileDialog.getOpenFileName(self, "Open a CSV table", str(Path.home()),
-                                                  "CSV tables (*.csv);;All files (*)")
-            if not path:
-                return False
-        try:
-            dataset = datamod.load_csv(path, loss=preset(self.state.setup.task).loss)
-        except CsvError as exc:
-            QMessageBox.warning(self, "Cannot open this table", str(exc))
-            return False
-        key = f"csv:{path}"
-        self.state.csv_tables[key] = dataset
-        if not self.request_setup({"dataset_key": key}):
-            del self.state.csv_tables[key]
-            return False
-        self.statusBar().showMessage(
-            f"Opened {Path(path).name}: {dataset.n_rows} rows, inputs {', '.join(dataset.input_names)}, "
-            f"target {', '.join(dataset.target_names)}", 8000)
-        return True
+        """Train on a CSV table (a file dialog and a column chooser when no path is given)."""
+        return self.data.open_csv(path)
 
     # ---- selection, tabs, highlights ---------------------------------------------------------------
     def select_parameter(self, name: str) -> None:

@@ -21,8 +21,9 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QProgressDialog
 
 from engine import data as datamod
+from engine import playground
 from engine import session as sessions
-from engine.data import CsvError, Dataset
+from engine.data import Dataset
 from engine.resources import version
 from engine.session import SUFFIX, Session, SessionError
 from engine.timeline import Timeline
@@ -48,8 +49,10 @@ def capture(window) -> Session:
             "row": None if s.row is None else int(s.row),
             "phase": None if s.phase is None else {"name": s.phase[0], "layer": int(s.phase[1])},
             "predict_inputs": None if s.predict_inputs is None else [float(v) for v in s.predict_inputs]}
+    generated = ({"points": setup.points, "noise": setup.noise, "data_seed": setup.data_seed}
+                 if setup.dataset_key in playground.GENERATED else None)
     return sessions.capture(timeline, task=setup.task, dataset_key=setup.dataset_key, dataset=setup.dataset,
-                            settings=settings, view=view, saved_by=f"{APP} {version()}")
+                            settings=settings, view=view, saved_by=f"{APP} {version()}", generated=generated)
 
 
 def save_session(window, path: str | Path) -> None:
@@ -70,7 +73,8 @@ def open_session(window, path: str | Path) -> Session:
         window.lesson_panel.steps) else None
     r = session.setup
     setup = Setup(task=r.task, dataset_key=key, dataset=dataset, spec=timeline.spec, scaling=r.scaling,
-                  init=r.init, seed=r.seed, order=r.order)
+                  init=r.init, seed=r.seed, order=r.order, target_scaling=r.target_scaling, batch=r.batch,
+                  test_fraction=r.test_fraction, points=r.points, noise=r.noise, data_seed=r.data_seed)
     # From here on nothing can fail: apply.
     s, controller = window.state, window.controller
     controller.pause()
@@ -125,9 +129,11 @@ def _table_for(state, session: Session, path: Path) -> tuple[str, Dataset, bool]
     """(key, table, whether the table must be added to state.csv_tables)."""
     key, table = session.setup.dataset_key, session.dataset
     if not key.startswith("csv:"):
+        r = session.setup
         try:
-            builtin = datamod.load_builtin(key)
-        except (CsvError, OSError):
+            builtin = (playground.generate(key, points=r.points, noise=r.noise, seed=r.data_seed)
+                       if key in playground.GENERATED else datamod.load_builtin(key))
+        except (ValueError, OSError):  # CsvError is a ValueError
             builtin = None
         if builtin is not None and same_table(builtin, table):
             return key, builtin, False

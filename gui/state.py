@@ -5,8 +5,9 @@ models are: setting a field emits that field's event with the new value, and onl
 when the value changed, so a view connects to exactly what it draws
 (`state.events.shown.connect(view.render)`).
 
-    setup     what is learned and how training starts: task, table, network, input
-              scaling, initialisation, seed, row order. Changing it starts a new run.
+    setup     what is learned and how training starts: task, table, network, input and
+              target scaling, initialisation, seed, row order, batch size, test share,
+              a generated table's size/noise/seed. Changing it starts a new run.
     eta, epochs, speed                       how the run proceeds (take effect at once)
     selected  the parameter selected everywhere (canvas, inspector, derivation, …)
     row       the table row an idle moment explains
@@ -17,6 +18,7 @@ when the value changed, so a view connects to exactly what it draws
     shown     the one coherent moment every number on screen belongs to (engine.moment)
     precision significant digits of every number shown (4–8)
     lesson_step  the guided lesson's current step (None outside the lesson)
+    advice, good_step  the diagnosis of a run that diverged or whose data is far off scale
 
 The controller keeps `shown` and `history` in step with the trainer; views never
 compute them and never read another widget.
@@ -46,10 +48,33 @@ class Setup:
     dataset_key: str  # a built-in table's name, or 'csv:<path>'
     dataset: Dataset
     spec: NetworkSpec
-    scaling: str = "standard"
+    scaling: str = "standard"  # inputs: engine.settings.SCALINGS
     init: str = DEFAULT_SCHEME
     seed: int = 0
     order: str = "shuffle"
+    target_scaling: str = "none"  # regression targets: engine.settings.TARGET_SCALINGS
+    batch: int = 1  # rows per update (1 = the tutorial's per-row SGD)
+    test_fraction: float = 0.0  # share of the rows held out for testing (0–0.5)
+    points: int = 200  # a generated data set's size (engine.playground)
+    noise: float = 0.0  # … its noise (0–0.5)
+    data_seed: int = 0  # … and the seed it is drawn from
+
+    @property
+    def hidden(self) -> tuple[int, ...]:
+        """Neurons in each hidden layer (the network builder's numbers)."""
+        return self.spec.sizes[1:-1]
+
+    @property
+    def hidden_activations(self) -> tuple[str, ...]:
+        return self.spec.activations[:-1]
+
+    @property
+    def output_activation(self) -> str:
+        return self.spec.activations[-1]
+
+    @property
+    def loss(self) -> str:
+        return self.spec.loss
 
     def but(self, **changes) -> Setup:
         return replace(self, **changes)
@@ -72,6 +97,8 @@ class AppState:
     shown: Moment | None = None
     precision: int = SIGNIFICANT
     lesson_step: int | None = None
+    advice: str = ""  # what went wrong with the run and what to try (engine.diagnosis), or ""
+    good_step: int | None = None  # after a divergence: the last good row of the run, to go back to
     csv_tables: dict = field(default_factory=dict)  # 'csv:<path>' → Dataset opened this session
 
     events: ClassVar[SignalGroupDescriptor] = SignalGroupDescriptor()

@@ -80,7 +80,10 @@ class Snapshot:
     position: int  # rows of that epoch already done
     n_rows: int
     losses: np.ndarray  # every row's loss, in training order
-    epoch_means: np.ndarray  # each completed epoch's mean row loss
+    epoch_means: np.ndarray  # each completed epoch's mean row loss (training rows)
+    epoch_test_losses: np.ndarray  # … mean loss of the held-out rows after it (NaN: no test rows)
+    epoch_train_accuracy: np.ndarray  # … share of training rows classified right (NaN: regression)
+    epoch_test_accuracy: np.ndarray  # … and of the held-out rows
     row_loss: np.ndarray  # per table row: its loss when last trained (NaN = not yet)
     row_records: list  # per table row: the record of its last training step (None = not yet)
     running: bool
@@ -148,12 +151,14 @@ class Trainer(QObject):
 
     # ---- setup ------------------------------------------------------------------------
     def configure(self, spec: NetworkSpec, X, Y, *, init: str = DEFAULT_SCHEME, seed: int = 0,
-                  order: str = "shuffle", scaling: str = "standard", eta: float | None = None) -> None:
+                  order: str = "shuffle", scaling: str = "standard", eta: float | None = None,
+                  target_scaling: str = "none", batch: int = 1, test_fraction: float = 0.0) -> None:
         """A fresh run on this network and table (raises ValueError on a mismatch; the old run stays)."""
         self.pause()
         if eta is not None:
             self._eta = float(eta)
-        timeline = Timeline(spec, X, Y, init=init, seed=seed, order=order, scaling=scaling, eta=self._eta)
+        timeline = Timeline(spec, X, Y, init=init, seed=seed, order=order, scaling=scaling, eta=self._eta,
+                            target_scaling=target_scaling, batch=batch, test_fraction=test_fraction)
         self.timeline = timeline
         self._run_start_epochs = None
         self._publish()
@@ -379,7 +384,10 @@ class Trainer(QObject):
         return Snapshot(
             version=version, record=record, params=params, steps=n, epoch=n // tl.n_rows + 1,
             position=n % tl.n_rows, n_rows=tl.n_rows, losses=_read_only(tl.losses.data[:n]),
-            epoch_means=_read_only(tl.epoch_means.data[:n_means]), row_loss=tl.row_loss,
+            epoch_means=_read_only(tl.epoch_means.data[:n_means]),
+            epoch_test_losses=_read_only(tl.epoch_test_losses.data[:n_means]),
+            epoch_train_accuracy=_read_only(tl.epoch_train_accuracy.data[:n_means]),
+            epoch_test_accuracy=_read_only(tl.epoch_test_accuracy.data[:n_means]), row_loss=tl.row_loss,
             row_records=tl.row_records, running=running,
             diverged=record if record is not None and record.diverged else None, eta=self._eta,
             target_steps=self._target(),

@@ -35,6 +35,22 @@ def dialogs(monkeypatch):
     for name in ("getOpenFileName", "getSaveFileName"):
         monkeypatch.setattr(QFileDialog, name, staticmethod(lambda *_a, **_k: ("", "")))
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *_a, **_k: ""))
+
+    # The CSV column chooser: OK with the columns it proposes when the table loads, else Cancel
+    # (after noting the message it shows, as a person would read it).
+    from PySide6.QtWidgets import QDialog, QDialogButtonBox
+
+    from gui.csv_import import CsvImportDialog
+
+    def choose(dialog):
+        if dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled():
+            dialog.accept()
+            return QDialog.DialogCode.Accepted
+        said.append(dialog.message)
+        dialog.reject()
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(CsvImportDialog, "exec", choose)
     return said
 
 

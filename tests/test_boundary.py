@@ -1,12 +1,23 @@
-"""engine.boundary: P(class 1) over the two RAW inputs, standardised as in training; accuracy."""
+"""engine.boundary: P(class 1) over the two RAW inputs, standardised as in training; accuracy; a regression's
+fitted line and surface in the table's units."""
 import numpy as np
 import pytest
 
-from engine.boundary import THRESHOLD, accuracy, boundary_grid, padded_range, predict_raw
+from engine.boundary import (
+    ROW_CHUNK,
+    THRESHOLD,
+    accuracy,
+    boundary_grid,
+    fitted_line,
+    fitted_surface,
+    padded_range,
+    predict_raw,
+    predict_table,
+)
 from engine.data import load_builtin
 from engine.init import initialise
 from engine.network import Network
-from engine.scaling import Standardizer
+from engine.scaling import Standardizer, TargetScaler
 from engine.spec import NetworkSpec, preset
 from engine.training import Training
 
@@ -71,3 +82,39 @@ def test_needs_two_inputs():
     net = Network(NetworkSpec((3, 1), ("sigmoid",), "bce"))
     with pytest.raises(ValueError, match="2-input"):
         boundary_grid(net, np.zeros((2, 3)), np.zeros((2, 1)))
+
+
+def test_many_rows_go_through_in_chunks_with_the_same_answer_as_one_row_at_a_time():
+    net = initialise(Network(NetworkSpec((2, 3, 1), ("tanh", "sigmoid"), "bce")), "glorot", 2)
+    X = np.random.default_rng(0).normal(size=(ROW_CHUNK * 2 + 7, 2))  # three chunks, the last one short
+    P = predict_raw(net, X)
+    assert P.shape == (X.shape[0], 1)
+    for k in (0, ROW_CHUNK - 1, ROW_CHUNK, 2 * ROW_CHUNK + 6):
+        assert P[k, 0] == pytest.approx(net.predict(X[k])[0], rel=1e-12)
+
+
+def test_a_fitted_line_is_in_the_tables_units():
+    # ŷ = 2·z + 1 on z = (x − 10) / 4, and the table's targets are 100 + 5·ŷ.
+    net = Network(NetworkSpec((1, 1), ("linear",), "se"))
+    net["W111"], net["b11"] = 2.0, 1.0
+    scaler = Standardizer(mean=np.array([10.0]), std=np.array([4.0]))
+    target = TargetScaler(Standardizer(mean=np.array([100.0]), std=np.array([5.0])))
+    line = fitted_line(net, (6.0, 18.0), scaler, target, n=4)
+    np.testing.assert_allclose(line.values_x, [6.0, 10.0, 14.0, 18.0])
+    np.testing.assert_allclose(line.y_hat, [100 + 5 * (2 * (x - 10) / 4 + 1) for x in (6.0, 10.0, 14.0, 18.0)])
+    np.testing.assert_allclose(predict_table(net, [[14.0]], scaler, target), [[115.0]])
+    with pytest.raises(ValueError, match="1-input"):
+        fitted_line(Network(preset("classification")), (0.0, 1.0))
+
+
+def test_a_fitted_surface_and_the_rows_right_among_some_rows():
+    net = Network(NetworkSpec((2, 1), ("linear",), "se"))
+    net["W111"], net["W121"], net["b11"] = 3.0, -1.0, 0.5
+    s = fitted_surface(net, (0.0, 2.0), (-1.0, 1.0), n=5)
+    assert s.y_hat.shape == (5, 5)
+    assert s.y_hat[4, 0] == pytest.approx(3 * 2.0 + 1.0 + 0.5)
+    assert s.y_hat[1, 3] == pytest.approx(3 * 0.5 - 0.5 + 0.5)
+    g = boundary_grid(Network(preset("classification")), np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0]]),
+                      np.array([[1.0], [1.0], [0.0]]), n=3)
+    right = g.row_right
+    assert g.rows_right([0, 2]) == (int(right[0]) + int(right[2]), 2)

@@ -26,3 +26,14 @@ def test_peek_changes_nothing_and_matches_the_step():
     assert preview.loss == record.loss
     assert np.array_equal(preview.theta_after, record.theta_after)
     assert np.array_equal(preview.gradient, record.gradient)
+
+
+def test_peek_says_when_the_step_will_diverge():
+    # tutorial start, raw table, η = 1, rows in order: row 1 runs away (see test_engine_training)
+    net = initialise(Network.from_preset("regression"), "tutorial")
+    tr = Training(net, X, Y, eta=1.0, order="sequential")
+    assert not tr.peek().diverged
+    tr.step()
+    preview = tr.peek()
+    assert preview.diverged and tr.diverged is None
+    assert tr.step().diverged and tr.peek(eta=0.0).diverged is False  # at η = 0 nothing runs away

@@ -188,3 +188,20 @@ def test_a_copied_network_is_independent():
         # the clone computes with its own parameters: Z11 = W111·x1 = 5·1
         assert clone.forward([1.0, 0.0])[0][0][0] == 5.0
         assert clone.step([1.0, 0.0], [0.0], 0.1).forward["Z11"] == 5.0
+
+
+@SETTINGS
+@given(cases())
+def test_step_computes_exactly_the_formulas_of_activations_and_losses(case):
+    # Network.step runs in-place kernels for speed; they must give the very numbers of the
+    # formulas in engine.activations and engine.losses, to the bit.
+    net, x, y = case
+    record = net.step(x, y, 0.1)
+    spec = net.spec
+    for layer, (z, o) in enumerate(zip(record.zs, record.outs), start=1):
+        np.testing.assert_array_equal(o, spec.activation(layer).forward(z))
+    assert record.loss == spec.loss_fn.value(record.y, record.y_hat)
+    np.testing.assert_array_equal(record.dloss, spec.loss_fn.derivative(record.y, record.y_hat))
+    # backward() runs the formulas themselves (no kernels): the same gradient to the bit
+    _, expected = Network(spec, record.theta_before).backward(x, y, record.zs, record.outs)
+    np.testing.assert_array_equal(record.gradient, expected)

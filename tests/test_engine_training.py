@@ -5,10 +5,13 @@ import math
 import numpy as np
 import pytest
 
+from engine import diagnosis
+from engine.data import load_builtin
 from engine.init import DEFAULT_SCHEME, initialise
 from engine.network import Network
-from engine.scaling import Standardizer
-from engine.training import DIVERGENCE_LOSS, Diverged, Training, row_order
+from engine.scaling import Scaler, Standardizer, TargetScaler
+from engine.spec import preset
+from engine.training import RUNAWAY_FACTOR, Diverged, Training, row_order
 
 # The tutorial practical's students-regression table: cgpa, profile_score -> lpa.
 STUDENTS_X = np.array([[8, 8], [7, 9], [6, 10], [5, 12]], dtype=float)
@@ -126,13 +129,16 @@ def test_divergence_by_hand_on_raw_inputs():
     #   ∂L/∂ŷ = −2(4 − 32) = 56;  W211 = W221 = 1 − 56·16 = −895;  b21 = −56;
     #   W111 = W121 = W112 = W122 = 1 − 56·1·8 = −447;  b11 = b12 = −56.
     # Row 1, x = (7, 9), y = 5: O11 = O12 = −447·16 − 56 = −7208,
-    #   ŷ = 2·(−895)·(−7208) − 56 = 12902264,  L = 12902259² ≈ 1.66e14 > DIVERGENCE_LOSS.
+    #   ŷ = 2·(−895)·(−7208) − 56 = 12902264,  L = 12902259² ≈ 1.66e14.
+    # At the start ŷ = 2(x1 + x2) = 32, 32, 32, 34 against y = 4, 5, 6, 7: the worst row loss is
+    # (32 − 4)² = 784, so the runaway limit is 1e6 · 784 = 7.84e8: row 1 ran away.
     net = initialise(Network.from_preset("regression"), "tutorial")
     training = Training(net, STUDENTS_X, STUDENTS_Y, eta=1.0, order="sequential")
     ok = training.step()
     assert ok.loss == pytest.approx(784.0) and not ok.diverged
     bad = training.step()
-    assert bad.loss == pytest.approx(12902259.0**2) and bad.loss > DIVERGENCE_LOSS
+    assert training.runaway_limit == RUNAWAY_FACTOR * 784.0
+    assert bad.loss == pytest.approx(12902259.0**2) and bad.loss > training.runaway_limit
     assert training.diverged is bad and bad.diverged
     assert (bad.epoch, bad.row) == (1, 1)
     after_row_0 = {"W111": -447, "W121": -447, "b11": -56, "W112": -447, "W122": -447, "b12": -56,
@@ -151,9 +157,10 @@ def test_divergence_with_the_default_init_on_raw_inputs():
     bad = training.diverged
     assert bad is not None and bad is records[-1] and bad.diverged
     assert (bad.epoch, bad.row) == (records[-1].epoch, records[-1].row)
-    assert not (math.isfinite(bad.loss) and bad.loss <= DIVERGENCE_LOSS and np.isfinite(bad.theta_after).all())
+    limit = training.runaway_limit
+    assert not (math.isfinite(bad.loss) and bad.loss <= limit and np.isfinite(bad.theta_after).all())
     for r in records[:-1]:  # every earlier row was fine
-        assert math.isfinite(r.loss) and r.loss <= DIVERGENCE_LOSS and not r.diverged
+        assert math.isfinite(r.loss) and r.loss <= limit and not r.diverged
     np.testing.assert_array_equal(net.theta, bad.theta_before)
     if len(records) > 1:
         np.testing.assert_array_equal(net.theta, records[-2].theta_after)
@@ -198,3 +205,90 @@ def test_eta_1_never_settles(seed):
     # either it diverged, or its loss keeps jumping above LOW late in training
     settled = training.diverged is None and all(loss < LOW for loss in training.epoch_losses[-50:])
     assert not settled
+
+
+# ---- divergence is a runaway, not a fixed number ----------------------------------------------------
+def test_at_eta_zero_nothing_diverges_however_large_the_targets():
+    net = initialise(Network.from_preset("regression"), DEFAULT_SCHEME)
+    training = Training(net, STUDENTS_X, STUDENTS_Y * 1e6, eta=0.0, order="shuffle")
+    training.run_epochs(3)
+    assert training.diverged is None and training.epoch_losses[0] > 1e12  # (4e6)² and up: far past 1e12
+
+
+def students(name="students-regression"):
+    ds = load_builtin(name)
+    return Scaler.fit(ds.X, "standard").transform(ds.X), TargetScaler.fit(ds.Y, "standard").transform(ds.Y)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_lesson_with_standardised_targets(seed):
+    X, Y = students()
+
+    def run(eta):
+        training = Training(initialise(Network(preset("regression")), "random", seed), X, Y, eta=eta, seed=seed)
+        training.run_epochs(100)
+        return training
+
+    assert run(1.0).diverged is not None
+    for eta in (0.01, 0.1):
+        training = run(eta)
+        assert training.diverged is None and training.epoch_losses[-1] < training.epoch_losses[0]
+
+
+def test_after_a_divergence_the_last_good_row_and_a_smaller_eta_carry_on():
+    from engine.timeline import Timeline
+
+    ds = load_builtin("students-regression")
+    tl = Timeline(preset("regression"), ds.X, ds.Y, init="random", seed=0, eta=10.0, target_scaling="standard")
+    while not tl.row(10.0).diverged:
+        pass
+    good = diagnosis.last_good_step(tl.losses.view(), tl.training.runaway_limit)
+    assert 0 <= good < tl.steps
+    tl.rewind_to(good)
+    start = tl.training.mean_loss()
+    for _ in range(30 * tl.n_rows):
+        assert not tl.row(0.01).diverged
+    assert tl.training.mean_loss() < start
+
+
+def test_the_limit_is_taken_over_the_whole_table_not_the_rows_seen():
+    # Row 3's target is far off (1000) but nothing has run away: at η = 0.001 the first rows'
+    # small losses must not make row 3's large one a "divergence".
+    Y = np.array([0.0, 0.0, 0.0, 1000.0])
+    net = initialise(Network.from_preset("regression"), DEFAULT_SCHEME)
+    training = Training(net, Standardizer.fit(STUDENTS_X).transform(STUDENTS_X), Y, eta=0.001, order="sequential")
+    training.run_epochs(2)
+    assert training.diverged is None
+
+
+# ---- advice ---------------------------------------------------------------------------------------
+def test_advice_after_a_runaway_offers_the_last_good_row_reset_and_a_smaller_eta():
+    net = initialise(Network.from_preset("regression"), "tutorial")
+    training = Training(net, STUDENTS_X, STUDENTS_Y, eta=1.0, order="sequential")
+    training.run_epochs(1)
+    text = diagnosis.advice(eta=1.0, loss_at_start=10.0, diverged=training.diverged, last_good_step=1)
+    assert "epoch 1, row 2" in text and "last good row" in text and "Reset" in text
+    assert "0.1" in text  # η/10
+    assert "scale" not in text
+    assert diagnosis.last_good_step([3.0, 0.5, 2.0, 9.0], RUNAWAY_FACTOR * 2.0) == 3  # loss ≤ 2 last at row 3
+
+
+@pytest.mark.parametrize("eta", [1.0, 0.1, 0.01, 1e-6])
+def test_advice_never_suggests_eta_zero(eta):
+    record = Training(Network.from_preset("regression"), STUDENTS_X, STUDENTS_Y).peek()
+    text = diagnosis.advice(eta=eta, loss_at_start=1e14, diverged=record, target_scaling="none", large_targets=True)
+    assert "η = 0 " not in text and "η/10 = 0." in text or "η/10 = 1e" in text
+    assert "η/10 = 0)" not in text
+
+
+def test_advice_names_the_datas_scale_when_the_first_rows_are_already_huge():
+    # exam scores 55–92 as raw targets: at the small random start ŷ ≈ 0, so the first rows'
+    # losses are about 55² … 92², thousands, before any update
+    X = Standardizer.fit(STUDENTS_X).transform(STUDENTS_X)
+    Y = np.array([55.0, 70.0, 81.0, 92.0])
+    theta = initialise(Network.from_preset("regression"), DEFAULT_SCHEME).theta
+    loss = diagnosis.start_loss(preset("regression"), theta, X, Y)
+    assert loss == pytest.approx(92.0**2, rel=0.02)
+    text = diagnosis.advice(eta=0.01, loss_at_start=loss, target_scaling="none", large_targets=True)
+    assert "data's scale" in text and "Standardise the targets" in text and "inputs" not in text
+    assert diagnosis.advice(eta=0.1, loss_at_start=4.0) == ""  # nothing wrong: nothing to say

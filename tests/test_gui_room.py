@@ -7,6 +7,8 @@ built): no test reads or writes the user's own settings.
 """
 from __future__ import annotations
 
+import math
+
 import pytest
 from PySide6.QtCore import QPoint, QSettings, QSize, QStandardPaths, Qt
 from PySide6.QtGui import QColor, QFontInfo, QKeySequence, QPalette
@@ -200,6 +202,28 @@ def test_presentation_text_is_big_enough_and_nothing_is_cut(qtbot, win, panel, s
     assert chosen.isVisible()
     for hidden in (win.left_tabs, win.side_tabs, win.table, win.menuBar(), win.statusBar(), win.timeline):
         assert not hidden.isVisible()
+    # the classification preset (sigmoid neurons): every Z line is drawn, as big as the rest
+    assert win.canvas.z_font() is None  # linear neurons have none
+    win.request_setup({"task": "classification"})
+    win.controller.step()
+    QApplication.processEvents()
+    canvas = win.canvas
+    assert not set(canvas.hover_only()) & {"O11", "O12", "O21", "Z11", "Z12", "Z21"}
+    assert set(canvas.shown_values()["forward"]) == {"O11", "O12", "O21", "Z11", "Z12", "Z21"}
+    assert QFontInfo(canvas.z_font()).pixelSize() >= smallest
+    # each neuron's value: in its circle at the big size, or (a short canvas) in a label beside it
+    inside = QFontInfo(canvas.value_font()).pixelSize() >= smallest
+    assert inside or set(canvas.neuron_label_rects()) == set(NEURONS)
+    r = canvas.neuron_radius()
+    centres = [canvas.neuron_center(n) for n in NEURONS]
+    drawn = {**canvas.label_rects(), **canvas.neuron_label_rects()}
+    for name, rect in drawn.items():  # a Z label beside its circle covers no neuron and no other label
+        assert canvas.rect().contains(rect.toRect()), name
+        for c in centres:
+            assert math.hypot(c.x() - min(max(c.x(), rect.left()), rect.right()),
+                              c.y() - min(max(c.y(), rect.top()), rect.bottom())) >= r, (name, c)
+    for nid, rect in canvas.neuron_label_rects().items():
+        assert not any(rect.intersects(other) for other in canvas.label_rects().values()), nid
 
 
 def test_presentation_panel_is_chosen_in_the_menu_or_on_its_bar_and_esc_leaves(qtbot, win):

@@ -249,12 +249,13 @@ def test_classification_task(qtbot, window):
     assert child(window, QComboBox, "datasetInput").currentData() == "students-regression"
 
 
-def test_a_bad_csv_shows_the_reason_and_keeps_the_old_data(qtbot, window, monkeypatch, tmp_path):
+def test_a_bad_csv_shows_the_reason_and_keeps_the_old_data(qtbot, window, monkeypatch, tmp_path, dialogs):
+    """Open CSV… shows the column chooser; a table that cannot load says why there (the
+    `dialogs` fixture reads the chooser's message, then cancels) and nothing changes."""
     bad = tmp_path / "bad.csv"
     bad.write_text("cgpa,iq,lpa\n6.3,100,7\n7.1,oops,9\n", encoding="utf-8")
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(bad), "")))
-    shown = []
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda parent, title, text, *a: shown.append(text)))
+    shown = dialogs
     window.trainer.step()
     old_timeline = window.trainer.timeline
     click(qtbot, window, "openCsvButton")

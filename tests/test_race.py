@@ -18,22 +18,22 @@ def _newcomer(task="regression"):
     return net, X, ds.Y
 
 
+def training_run(spec, theta0, X, Y, eta, epochs, order="shuffle", seed=0, batch=1):
+    """The reference: the recorded per-row Training on its own copy of theta0."""
+    t = Training(Network(spec, theta0), X, Y, eta=eta, order=order, seed=seed, batch=batch)
+    t.run_epochs(epochs)
+    return t
+
+
 def test_lanes_share_start_and_row_order_and_differ_only_by_eta():
     net, X, Y = _newcomer()
     r = Race(net.spec, net.theta, X, Y, etas=(0.01, 0.05, 0.1), epochs=5, order="shuffle", seed=7)
     assert r.etas == (0.01, 0.05, 0.1)
-    records = {lane.eta: [lane.training.step() for _ in range(3 * len(X))] for lane in r.lanes}
-    first = [recs[0] for recs in records.values()]
-    for rec in first:  # same start, same first row
-        np.testing.assert_array_equal(rec.theta_before, net.theta)
-        assert rec.row == first[0].row
-    rows = [[rec.row for rec in recs] for recs in records.values()]
-    assert rows[0] == rows[1] == rows[2]  # same row order, epoch after epoch
-    assert sorted(rows[0][: len(X)]) == list(range(len(X)))  # shuffle: each row once an epoch
-    for eta, recs in records.items():  # each lane's update uses its own η, and nothing else differs
-        for rec in recs:
-            assert rec.eta == eta
-            np.testing.assert_allclose(rec.theta_after, rec.theta_before - eta * rec.gradient, rtol=0, atol=0)
+    r.advance(5)
+    for lane in r.lanes:  # each lane is Training from the same start, same rows, with its own η
+        t = training_run(net.spec, net.theta, X, Y, lane.eta, 5, seed=7)
+        np.testing.assert_allclose(lane.result().epoch_losses, t.epoch_losses, rtol=1e-12)
+        np.testing.assert_allclose(lane.theta, t.network.theta, rtol=1e-12, atol=1e-15)
     # the caller's parameters are never touched
     np.testing.assert_array_equal(net.theta, initialise(Network(net.spec), DEFAULT_SCHEME, 0).theta)
 
@@ -42,9 +42,16 @@ def test_each_lane_equals_a_plain_training_run_with_that_eta():
     net, X, Y = _newcomer()
     results = race(net.spec, net.theta, X, Y, etas=(0.05, 0.2), epochs=12, seed=3)
     for res in results:
-        t = Training(Network(net.spec, net.theta), X, Y, eta=res.eta, order="shuffle", seed=3)
-        t.run_epochs(12)
-        assert res.epoch_losses == tuple(t.epoch_losses)
+        t = training_run(net.spec, net.theta, X, Y, res.eta, 12, seed=3)
+        np.testing.assert_allclose(res.epoch_losses, t.epoch_losses, rtol=1e-12)
+
+
+def test_lanes_train_in_batches_as_training_does():
+    net, X, Y = _newcomer()
+    results = race(net.spec, net.theta, X, Y, etas=(0.1, 0.5), epochs=8, seed=2, batch=3)
+    for res in results:
+        t = training_run(net.spec, net.theta, X, Y, res.eta, 8, seed=2, batch=3)
+        np.testing.assert_allclose(res.epoch_losses, t.epoch_losses, rtol=1e-12)
 
 
 def test_incremental_advance_matches_one_go():

@@ -1,20 +1,12 @@
-"""Session files (engine): a round trip is bit-exact, every bad file is one clear SessionError,
-and a save is atomic (old file or new file, never a mix, never a temporary file left over)."""
+"""Session files (engine): a round trip is bit-exact, and every bad file is one clear SessionError.
+Saving when things go wrong is in test_faults.py; fuzzed files are in test_fuzz.py."""
 from __future__ import annotations
 
-import contextlib
-import errno
 import json
 import os
 import re
-import signal
-import stat
-import subprocess
-import sys
-import textwrap
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,7 +18,6 @@ from engine.data import load_builtin
 from engine.spec import NetworkSpec, preset
 from engine.timeline import Timeline
 
-ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = {"eta": 0.05, "epochs": 100, "speed": None, "precision": 6, "selected": "W111", "lesson_step": None}
 
 
@@ -141,7 +132,7 @@ OPS = st.lists(st.one_of(
 ), max_size=8)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=OPS, seed=st.integers(0, 2**31 - 1), order=st.sampled_from(["shuffle", "random", "sequential"]))
 def test_any_history_round_trips_bit_exactly(tmp_path, ops, seed, order):
     ds, tl = new_run(seed=seed, order=order)
@@ -191,7 +182,7 @@ BAD = [  # (name, how the good file is changed, words of the message)
     ("precision 9", lambda t: edited(t, '"precision": 6', '"precision": 9'), "settings.precision"),
     ("speed 0", lambda t: edited(t, '"speed": null', '"speed": 0'), "settings.speed"),
     ("order", lambda t: edited(t, '"order": "shuffle"', '"order": "backwards"'), "setup.order"),
-    ("scaling", lambda t: edited(t, '"scaling": "standard"', '"scaling": "minmax"'), "setup.scaling"),
+    ("scaling", lambda t: edited(t, '"scaling": "standard"', '"scaling": "logarithmic"'), "setup.scaling"),
     ("task", lambda t: edited(t, '"task": "regression"', '"task": "poetry"'), "setup.task"),
     ("sizes", lambda t: edited(t, '"sizes": [2, 2, 1]', '"sizes": [2, 9, 1]'), "hidden layers"),
     ("network vs table", lambda t: edited(t, '"sizes": [2, 2, 1]', '"sizes": [3, 2, 1]'), "the table has"),
@@ -277,227 +268,3 @@ def test_nothing_non_finite_is_ever_saved(tmp_path):
         with pytest.raises(sess.SessionError, match="cannot save the session: settings"):
             capture(ds, tl, **bad)
     assert not path.exists()
-
-
-# ---- saving: atomic, no temporary file, mode and links kept -------------------------------------------------------
-def test_save_leaves_no_temporary_file(tmp_path):
-    saved(tmp_path)
-    assert [p.name for p in tmp_path.iterdir()] == ["s.json"]
-
-
-def failing_writes(limit: int, error: BaseException):
-    """os.write that writes `limit` bytes in all, then raises `error` (a full disk, or a kill)."""
-    real_write, written = os.write, 0
-
-    def write(fd, data):
-        nonlocal written
-        room = limit - written
-        if room <= 0:
-            raise error
-        n = real_write(fd, bytes(data[:room]))
-        written += n
-        return n
-
-    return write
-
-
-@pytest.mark.parametrize("unnamed", [True, False], ids=["O_TMPFILE", "named temporary file"])
-def test_an_interrupted_save_at_any_byte_keeps_the_old_file_whole(tmp_path, monkeypatch, unnamed):
-    path, _ = saved(tmp_path)
-    old = path.read_bytes()
-    ds, tl = new_run(seed=3)
-    tl.row(0.1)
-    new = capture(ds, tl)
-    size = len(sess.dumps(new).encode())
-    if not unnamed:
-        monkeypatch.delattr(os, "O_TMPFILE", raising=False)
-    cuts = sorted({*range(0, 64), *range(64, size, 89), size - 1})
-    for k in cuts:
-        error = OSError(errno.ENOSPC, "No space left on device") if k % 2 else KeyboardInterrupt()
-        with monkeypatch.context() as m:
-            m.setattr(os, "write", failing_writes(k, error))
-            with pytest.raises((sess.SessionError, KeyboardInterrupt)) as caught:
-                sess.save(new, path)
-        if caught.type is sess.SessionError:
-            assert str(caught.value) == f"cannot save {path}: No space left on device"  # the user's path
-        assert path.read_bytes() == old
-        assert [p.name for p in tmp_path.iterdir()] == ["s.json"]
-    sess.save(new, path)  # and a save that is not interrupted writes the new file whole
-    assert path.read_bytes() == sess.dumps(new).encode()
-    assert [p.name for p in tmp_path.iterdir()] == ["s.json"]
-
-
-def test_a_failed_rename_keeps_the_old_file_and_no_temporary(tmp_path, monkeypatch):
-    path, _ = saved(tmp_path)
-    old = path.read_bytes()
-    ds, tl = new_run()
-
-    def refuse(*_args):
-        raise OSError(errno.EIO, "Input/output error")
-
-    monkeypatch.setattr(os, "replace", refuse)
-    with pytest.raises(sess.SessionError, match=f"^cannot save {path}: Input/output error$"):
-        sess.save(capture(ds, tl), path)
-    assert path.read_bytes() == old
-    assert [p.name for p in tmp_path.iterdir()] == ["s.json"]
-
-
-@pytest.mark.parametrize("mode", [0o644, 0o640, 0o600, 0o664])
-def test_resaving_keeps_the_file_mode(tmp_path, mode):
-    path, _ = saved(tmp_path)
-    path.chmod(mode)
-    ds, tl = new_run()
-    sess.save(capture(ds, tl), path)
-    assert stat.S_IMODE(path.stat().st_mode) == mode
-
-
-@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
-def test_a_new_file_gets_the_umask_default(tmp_path, umask):
-    old = os.umask(umask)
-    try:
-        path, _ = saved(tmp_path)
-    finally:
-        os.umask(old)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
-
-
-def test_saving_through_a_symlink_keeps_the_link(tmp_path):
-    real = tmp_path / "real" / "s.json"
-    real.parent.mkdir()
-    path, _ = saved(tmp_path / "real")
-    link = tmp_path / "link.json"
-    link.symlink_to(real)
-    ds, tl = new_run(seed=11)
-    session = capture(ds, tl)
-    sess.save(session, link)
-    assert link.is_symlink() and link.resolve() == real.resolve()
-    assert real.read_bytes() == sess.dumps(session).encode()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.json", "real"]
-    assert [p.name for p in real.parent.iterdir()] == ["s.json"]
-
-
-def test_saving_where_it_cannot_says_so_and_changes_nothing(tmp_path):
-    ds, tl = new_run()
-    session = capture(ds, tl)
-    with pytest.raises(sess.SessionError, match="it is a folder"):
-        sess.save(session, tmp_path)
-    with pytest.raises(sess.SessionError, match="does not exist"):
-        sess.save(session, tmp_path / "no" / "s.json")
-    fifo = tmp_path / "pipe"
-    os.mkfifo(fifo)
-    with pytest.raises(sess.SessionError, match="not a regular file"):
-        sess.save(session, fifo)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
-
-
-def finished_pid() -> int:
-    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    return int(proc.stdout)
-
-
-def test_leftovers_of_a_killed_save_are_cleaned_up(tmp_path):
-    path, _ = saved(tmp_path)
-    dead = tmp_path / f".s.json.{finished_pid()}-0123abcd.tmp"
-    old = tmp_path / f".s.json.{os.getppid()}-89abcdef.tmp"
-    busy = tmp_path / f".s.json.{os.getppid()}-fedcba98.tmp"  # a live process's save in progress
-    stranger = tmp_path / ".s.json.notours.tmp"
-    for p in (dead, old, busy, stranger):
-        p.write_text("half")
-    os.utime(old, (time.time() - 2 * sess.STALE_TEMP_SECONDS,) * 2)
-    ds, tl = new_run()
-    sess.save(capture(ds, tl), path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["s.json", busy.name, stranger.name])
-
-
-KILLER = """
-    import os, sys
-    sys.path.insert(0, {root!r})
-    from engine import session as sess
-    from engine.data import Dataset
-    from engine.spec import NetworkSpec
-    from engine.timeline import Timeline
-    import numpy as np
-    if {named}:
-        del os.O_TMPFILE
-    rng = np.random.default_rng(0)
-    X, Y = rng.normal(size=(10000, 8)), rng.normal(size=(10000, 3))
-    ds = Dataset("big", [f"x{{i}}" for i in range(8)], ["a", "b", "c"], X, Y)
-    tl = Timeline(NetworkSpec((8, 3), ("linear",), "se"), X, Y)
-    settings = dict(eta=0.1, epochs=1, speed=None, precision=6, selected=None, lesson_step=None)
-    session = sess.capture(tl, task="regression", dataset_key="csv:big", dataset=ds, settings=settings)
-    print("ready", flush=True)
-    while True:
-        sess.save(session, {path!r})
-"""
-
-
-@pytest.mark.parametrize("named", [False, True], ids=["O_TMPFILE", "named temporary file"])
-def test_a_save_killed_at_a_random_moment_leaves_a_whole_file(tmp_path, named):
-    path = tmp_path / "s.json"
-    rng = np.random.default_rng(1)
-    for _ in range(3):
-        proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(KILLER.format(
-            root=str(ROOT), path=str(path), named=named))], stdout=subprocess.PIPE, text=True)
-        assert proc.stdout.readline().strip() == "ready"
-        with contextlib.suppress(subprocess.TimeoutExpired):  # the saver never ends by itself: let it run
-            proc.wait(timeout=0.05 + rng.uniform(0, 0.3))  # a random while, so the kill lands mid-save
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        proc.stdout.close()
-        if path.exists():
-            assert sess.load(path).table.name == "big"  # whole, never a mix
-    ds, tl = new_run()
-    sess.save(capture(ds, tl), path)  # the next save removes what a killed one left
-    assert [p.name for p in tmp_path.iterdir()] == ["s.json"]
-
-
-# ---- fuzzing the loader: nothing but SessionError --------------------------------------------------------------
-GOOD: dict = {}
-
-
-def good_text() -> str:
-    if "text" not in GOOD:
-        ds, tl = worked_run()
-        GOOD["text"] = sess.dumps(capture(ds, tl))
-    return GOOD["text"]
-
-
-JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5)
-                           | st.sampled_from(["W111", "csv:x", "const:1,0", "tutorial", "sequential", "\n"]),
-                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner,
-                                                                                       max_size=3), max_leaves=8)
-
-
-def must_not_crash(data) -> None:
-    try:
-        session = sess.parse(data, "fuzz.json")
-        if session.history.steps <= 1000:
-            sess.replay(session)
-    except sess.SessionError as exc:
-        assert "\n" not in str(exc) and len(str(exc)) < 400
-
-
-@settings(max_examples=150, deadline=None)
-@given(cuts=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 20), st.binary(max_size=8)), min_size=1,
-                     max_size=3))
-def test_byte_mutations_raise_nothing_but_session_error(cuts):
-    data = bytearray(good_text().encode())
-    for at, drop, insert in cuts:
-        at %= len(data) + 1
-        data[at:at + drop] = insert
-    must_not_crash(bytes(data))
-
-
-@settings(max_examples=150, deadline=None)
-@given(data=st.data())
-def test_value_mutations_raise_nothing_but_session_error(data):
-    """Replace any value (or add a key) anywhere in a good session with any JSON value."""
-    doc = {"root": json.loads(good_text())}
-    parent, key = doc, "root"
-    while isinstance(parent[key], dict | list) and parent[key] and data.draw(st.booleans()):
-        node = parent[key]
-        parent, key = node, data.draw(st.sampled_from(sorted(node) if isinstance(node, dict) else range(len(node))))
-    if isinstance(parent, dict) and key != "root" and data.draw(st.booleans()):
-        key = data.draw(st.text(max_size=4))  # a new key (or an existing one replaced)
-    parent[key] = data.draw(JSON_VALUES)
-    must_not_crash(json.dumps(doc["root"], allow_nan=True))

@@ -12,6 +12,12 @@ computes any of the engine's maths: every number is the moment's.
     labels         moment.params (what the forward pass used); before → after when the
                    moment shows an update (moment.params_after)
     target, loss   moment.record.y and .loss (not for a prediction)
+
+What has no room (a label on a crowded edge, a number too long for its circle) is left to
+the hover and the tooltip (`hover_only`), unless the user asks to see every label
+(`show_all`): then it is drawn anyway, at a spot that covers no neuron, and a neuron's
+number goes into a label beside its circle. When the text must be big, a non-linear
+neuron's Z line is such a label beside the circle (gui.canvas.layout `side_rects`).
 """
 from __future__ import annotations
 
@@ -19,16 +25,18 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtGui import QFontMetricsF
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QFont, QFontMetricsF
 
 from engine.moment import Moment
 from engine.notation import chain_path, display_name, fmt, output_name
 from engine.settings import PHASES
 from engine.spec import NetworkSpec
+from gui.canvas.labels import side_rect
 from gui.canvas.layout import (
-    BIG_TEXT_PX,
     LABEL_EDGE_LIMIT,
     MIN_TEXT_PX,
+    PILL_PAD,
     VALUE_ROOM,
     CanvasLayout,
     fitted_px,
@@ -45,7 +53,9 @@ class NeuronText:
     o: float | None = None  # the value drawn (None: not drawn)
     z: float | None = None  # Z drawn under the name (non-linear neurons with room)
     o_text: str = ""
-    z_text: str = ""
+    z_text: str = ""  # the Z line inside the circle ('' when none, or when it is a label beside it)
+    o_px: int = 0  # the pixel sizes the value and the Z line are painted at (fitted to the circle)
+    z_px: int = 0
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,11 @@ class Content:
     grad_norm: dict[str, float] = field(default_factory=dict)  # |∂L/∂p| scaled to [0, 1]
     path_bands: bool = False  # the step-through's backward path
     hover_only: list[str] = field(default_factory=list)  # values with no room: shown on hover only
+    show_all: bool = False  # every label drawn, room or not
+    force_path: bool = True  # the step-through's path is labelled (not when it is most of a big net)
+    side_labels: dict[str, str] = field(default_factory=dict)  # neuron id → the label beside its circle
+    side_rects: dict[str, QRectF] = field(default_factory=dict)  # … and where it is drawn
+    z_sizes: dict[str, int] = field(default_factory=dict)  # neuron id → px of its drawn Z line
     values: dict = field(default_factory=dict)  # shown_values()
 
     def dimmed_edge(self, name: str) -> bool:
@@ -86,8 +101,9 @@ class Content:
         return False
 
     def forced(self, name: str) -> bool:
-        """A label shown whatever the clutter: selected, hovered, on the path."""
-        return name == self.selected or name == self.hover or name in self.path
+        """A label shown whatever the clutter: selected, hovered, on the path, or all of them."""
+        return (self.show_all or name == self.selected or name == self.hover
+                or (self.force_path and name in self.path))
 
 
 def phase_name(phase) -> tuple[str | None, int | None]:
@@ -123,14 +139,18 @@ def grad_norms(spec: NetworkSpec, grads) -> dict[str, float]:
 
 def build_content(spec: NetworkSpec, moment: Moment | None, lay: CanvasLayout, *, phase=None,
                   selected: str | None = None, hover: str | None = None, digits: int = 6,
-                  input_names: tuple[str, ...] = (), font_scale: float = 1.0) -> Content:
+                  input_names: tuple[str, ...] = (), font_scale: float = 1.0, show_all: bool = False) -> Content:
     if moment is not None and moment.spec != spec:
         moment = None  # a moment of another network (the setup changed first): not drawn
     name, k = phase_name(phase)
-    c = Content(spec, kind=None if moment is None else moment.kind, phase=name, selected=selected, hover=hover)
+    c = Content(spec, kind=None if moment is None else moment.kind, phase=name, selected=selected, hover=hover,
+                show_all=show_all)
     c.lit = lit_layers(spec, moment, name, k)
     if name in ("backward", "update") and selected in spec.param_names:
         c.path = frozenset(chain_path(spec, selected))
+        # in a big net the path of a first-layer weight is most of the net: its labels would
+        # bury the diagram, so there only the selected one is labelled (the bands show the path)
+        c.force_path = sum(1 for n in c.path if n[0] == "W") <= LABEL_EDGE_LIMIT
     record = None if moment is None else moment.record
     after = None if moment is None else moment.params_after
     values: dict = {"params": {}, "forward": {}, "inputs": []}
@@ -201,7 +221,7 @@ def _neurons(c: Content, spec: NetworkSpec, moment: Moment | None, lay: CanvasLa
     name_h = QFontMetricsF(lay.name_font).height()
     value_h = QFontMetricsF(lay.value_font).height()
     z_font = z_font_of(lay)
-    z_room = name_h + value_h + QFontMetricsF(z_font).height() <= 2 * r * 0.95
+    z_room = not lay.z_beside and name_h + value_h + QFontMetricsF(z_font).height() <= 2 * r * 0.95
     stepping = c.phase in ("pick", "forward") and c.kind not in (None, "prediction")
     for nid in lay.centers:
         layer = layer_of(nid)
@@ -216,29 +236,62 @@ def _neurons(c: Content, spec: NetworkSpec, moment: Moment | None, lay: CanvasLa
         z_name = "Z" + nid[1:]
         linear = spec.activation(layer).is_identity
         values["forward"][nid] = o
-        if not linear:
-            values["forward"][z_name] = float(moment.forward[z_name])
-        if not lay.show_neuron_values or fitted_px(lay.value_font, o_text, VALUE_ROOM[0] * r) < MIN_TEXT_PX:
-            # no room in the circle: the neuron's tooltip has it
+        z = None if linear else float(moment.forward[z_name])
+        if z is not None:
+            values["forward"][z_name] = z
+        side = "" if linear else f"{z_name} = {fmt(z, digits)}"  # the Z line as a label of its own
+        o_px = painted_px(lay.value_font, o_text, VALUE_ROOM[0] * r)
+        if lay.values_beside or not lay.show_neuron_values or o_px < MIN_TEXT_PX:
+            # no room in the circle: the neuron's tooltip has it, or a label beside it
             c.neurons[nid] = NeuronText(shown, lit, dim)
-            c.hover_only += [nid] if linear else [nid, z_name]
+            if nid in lay.side_rects or c.show_all:
+                _beside(c, lay, nid, "\n".join(t for t in (side, f"{shown} = {o_text}") if t))
+            else:
+                c.hover_only += [nid] if linear else [nid, z_name]
             continue
-        z, z_text = None, ""
+        z_text, z_px = "", 0
         if not linear:
-            text = f"Z = {fmt(moment.forward[z_name], digits)}"
-            if (z_room and fitted_px(z_font, text, VALUE_ROOM[1] * r) >= MIN_TEXT_PX
-                    and fitted_px(lay.value_font, o_text, VALUE_ROOM[1] * r) >= MIN_TEXT_PX):
-                z, z_text = float(moment.forward[z_name]), text
+            text = f"Z = {fmt(z, digits)}"
+            inner_z = painted_px(z_font, text, VALUE_ROOM[1] * r)
+            inner_o = painted_px(lay.value_font, o_text, VALUE_ROOM[1] * r)
+            if z_room and inner_z >= MIN_TEXT_PX and inner_o >= MIN_TEXT_PX:
+                z_text, z_px, o_px = text, inner_z, inner_o
+            elif nid in lay.side_rects or c.show_all:
+                _beside(c, lay, nid, side)
             else:
                 c.hover_only.append(z_name)
-        c.neurons[nid] = NeuronText(shown, lit, dim, o, z, o_text, z_text)
+        c.neurons[nid] = NeuronText(shown, lit, dim, o, z if z_text else None, o_text, z_text, o_px, z_px)
+        if z_text:
+            c.z_sizes[nid] = z_px
+
+
+def _beside(c: Content, lay: CanvasLayout, nid: str, text: str) -> None:
+    """Neuron `nid`'s numbers in a label beside its circle: its own place when the layout made
+    one for its Z line, else the nearest free spot that covers no circle."""
+    fm = QFontMetricsF(lay.label_font)
+    lines = text.split("\n")
+    w = max(fm.horizontalAdvance(t) for t in lines) + PILL_PAD + 2
+    h = fm.height() * len(lines) + 4
+    rect = lay.side_rects.get(nid)
+    if rect is None or rect.width() < w or rect.height() < h:
+        rect = side_rect(lay, nid, w, h)
+    c.side_labels[nid] = text
+    c.side_rects[nid] = QRectF(rect)
+    if text.startswith("Z"):
+        c.z_sizes[nid] = lay.label_font.pixelSize()
+
+
+def painted_px(f: QFont, text: str, width: float) -> int:
+    """The pixel size `text` is painted at in font `f` when it must fit in `width` (never larger than f's)."""
+    px = fitted_px(f, text, width)
+    return f.pixelSize() if px >= f.pixelSize() else max(1, math.floor(px))
 
 
 def z_font_of(lay: CanvasLayout):
-    """The Z line under a non-linear neuron's value: a little smaller, except when the text must be
-    big (presentation, zoom): then as big as the value itself."""
-    if lay.label_font.pixelSize() >= BIG_TEXT_PX:
-        return font(lay.value_font, lay.value_font.pixelSize())
+    """The Z line under a non-linear neuron's value: a little smaller than the value. (When the
+    text must be big it is a label beside the circle instead, in the labels' font.)"""
+    if lay.z_beside:
+        return font(lay.label_font, lay.label_font.pixelSize())
     return font(lay.value_font, max(MIN_TEXT_PX, lay.value_font.pixelSize() * 0.8))
 
 

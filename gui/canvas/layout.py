@@ -5,22 +5,28 @@ form), every input box, neuron circle, edge, bias label, edge label, the target 
 and the banner. It runs off the paint path (the widget caches it per key).
 
 Every label box is as wide as the widest text it can hold: `value_width` is the
-widest number `fmt(v, digits)` can write, so a number is never cut. An edge label
-goes to a spot along its edge that covers no circle, box or other label; an edge
-without such a spot gets its label only when it is forced (selected / hovered /
-on the step-through path), at `forced_rect`, which still never covers a circle.
+widest number `fmt(v, digits)` can write, so a number is never cut. Where labels go
+is gui.canvas.labels: an edge label at a spot along its edge that covers no circle,
+box or other label, else only when forced (`forced_rect`, which still covers no circle).
+
+When the text must be big (presentation, zoom) a non-linear neuron's Z line would not
+fit in its circle at that size beside the name and the value: it becomes a label of its
+own beside the circle (`side_rects`), as big as the other labels.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QFont, QFontMetricsF
 
 from engine.notation import fmt, neuron_id
 from engine.spec import NetworkSpec
+from gui.canvas.geometry import dist, rect_circle, seg_dist, towards
+from gui.canvas.labels import forced_rect, layer_of, place_edge_labels, place_side, slot_of
+
+__all__ = ["CanvasLayout", "compute_layout", "forced_rect", "hit", "layer_of", "slot_of"]
 
 LABEL_EDGE_LIMIT = 24  # more edges than this: edge labels only for the selected / hovered / path
 MIN_TEXT_PX = 8.0  # smaller than this, a number inside a circle is left to the tooltip
@@ -28,14 +34,8 @@ PILL_PAD = 12.0  # a label's box is its text plus this much
 BIG_TEXT_PX = 18  # labels this big (presentation, zoom): the circles' texts are at least as big
 MAX_GAP_SHARE = 0.3  # a circle's radius is at most this share of the gap between columns
 VALUE_ROOM = (1.75, 1.6)  # a number in a circle is at most this many radii wide (name + O; name + Z + O)
-_CANDIDATES = tuple(0.5 + d for k in range(8) for d in ((0.05 * k, -0.05 * k) if k else (0.0,)))  # along an edge
 # numbers as wide as fmt can write them at a precision (digits are equally wide in UI fonts)
 _WIDEST = (-0.000888888888888, -8.88888888888e-05, -8.88888888888e+100, -8.88888888888e-100, -888888888.888)
-
-
-def layer_of(name: str) -> int:
-    """'W211' / 'b21' / 'O21' → 2."""
-    return int(name[1])
 
 
 def font(base: QFont, pixels: float, bold: bool = False) -> QFont:
@@ -119,6 +119,9 @@ class CanvasLayout:
     boxes: list[QRectF] = field(default_factory=list)  # what an edge label must not cover
     bounds: QRectF = field(default_factory=QRectF)  # where labels may go
     by_layer: dict[int, list[str]] = field(default_factory=dict)  # W names by layer
+    z_beside: bool = False  # big text: a non-linear neuron's Z line is a label beside its circle
+    values_beside: bool = False  # big text on a short canvas: every neuron's numbers are beside it
+    side_rects: dict[str, QRectF] = field(default_factory=dict)  # neuron id → its Z label (when beside)
 
     def circles(self, pad: float = 2.0) -> list[tuple[QPointF, float]]:
         return [(c, self.radius + pad) for c in self.centers.values()]
@@ -132,10 +135,23 @@ def compute_layout(spec: NetworkSpec | None, width: float, height: float, base_f
 
     input_labels: the first line of each input box, as drawn (e.g. 'cgpa', or 'cgpa = 6.3' sized
     by raw_inputs); update_lines: labels hold 'W111 before' / '→ after' (two lines);
-    rooms: room for the numbers of each parameter's label and of the input boxes (`number_rooms`;
-    by default the widest fmt writes);
+    rooms: room for the numbers of each parameter's label, of each Z label ('Z11') and of the
+    input boxes (`number_rooms`; by default the widest fmt writes);
     first: edge labels placed before the others (the step-through path).
     """
+    args = (spec, width, height, base_font, font_scale, input_labels, digits, update_lines, raw_inputs,
+            rooms or {}, first)
+    lay = _compute(*args, strip=spec is not None and spec.n_outputs > 1)
+    if spec is not None and spec.n_outputs == 1 and (not lay.bounds.contains(lay.target_rect) or any(
+            rect_circle(lay.target_rect, c, r) for c, r in lay.circles())):
+        # a deep, tall network (or a short canvas): the box under the output would cover the last
+        # hidden layer (or leave the canvas), so it goes to a strip of its own on the right
+        lay = _compute(*args, strip=True)
+    return lay
+
+
+def _compute(spec, width, height, base_font, font_scale, input_labels, digits, update_lines, raw_inputs,
+             rooms, first, *, strip: bool) -> CanvasLayout:
     lay = CanvasLayout()
     w, h = float(max(width, 1)), float(max(height, 1))
     lay.width, lay.height = w, h
@@ -155,7 +171,6 @@ def compute_layout(spec: NetworkSpec | None, width: float, height: float, base_f
     lay.banner_rect = QRectF(margin, margin * 0.5, w - 2 * margin, banner_h)
     lines = 2 if update_lines else 1
     widest = value_width(label_fm, digits)
-    rooms = rooms or {}
     wides = {}
     for name in spec.param_names:
         head = label_fm.horizontalAdvance(name + (" " if update_lines else " = "))
@@ -187,7 +202,7 @@ def compute_layout(spec: NetworkSpec | None, width: float, height: float, base_f
     v_space = (bottom - top) / max_n
     circle_text = typical_value(digits)
     want_r = max(name_fm.horizontalAdvance("O88"), value_fm.horizontalAdvance(circle_text)) / 2 + 0.3 * base
-    right_room = (tgt_w / 2) if n_out == 1 else (tgt_w + 0.6 * base)
+    right_room = (tgt_w + 0.6 * base) if strip else (tgt_w / 2)
     x_right = w - margin - right_room
     col_gap = (x_right - x_left) / max(1, n_cols - 1)
     n_edges = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
@@ -195,9 +210,11 @@ def compute_layout(spec: NetworkSpec | None, width: float, height: float, base_f
     # big text (presentation, zoom): the numbers in the circles at least as big as the labels,
     # even beside a Z line; the circles grow for them into up to MAX_GAP_SHARE of the column gap
     floor_px = lay.label_font.pixelSize() if lay.label_font.pixelSize() >= BIG_TEXT_PX else 0
+    # ... a Z line that big does not fit beside them: it becomes a label beside the circle
+    lay.z_beside = bool(floor_px) and not all(spec.activation(k).is_identity for k in range(1, n_cols))
     if floor_px:
         floor_w = QFontMetricsF(font(base_font, floor_px)).horizontalAdvance(circle_text)
-        want_r = max(want_r, floor_w / VALUE_ROOM[1])
+        want_r = max(want_r, floor_w / VALUE_ROOM[0])
         gap_share = max(gap_share, min(MAX_GAP_SHARE, want_r / max(1.0, col_gap)))
     r = min(want_r, gap_share * col_gap, (v_space - 4) / 2 if v_space < 2 * want_r + bias_h + 4 else want_r)
     r = max(r, 7.0)
@@ -210,8 +227,14 @@ def compute_layout(spec: NetworkSpec | None, width: float, height: float, base_f
     lay.name_font = font(base_font, max(MIN_TEXT_PX, name_px), bold=True)
     both_h = QFontMetricsF(lay.name_font).height() + QFontMetricsF(lay.value_font).height()
     lay.show_neuron_values = value_px >= 9.5 and both_h <= 2 * r * 0.95
+    # big text on a short canvas: the numbers go beside the circles (see below), so the name
+    # alone fills its circle
+    lay.values_beside = bool(floor_px) and lay.value_font.pixelSize() < floor_px
+    if lay.values_beside:
+        name_px = min(base, base * (1.6 * r) / max(1.0, name_fm.horizontalAdvance("O88")), 1.4 * r)
+        lay.name_font = font(base_font, max(MIN_TEXT_PX, name_px), bold=True)
     # neuron columns evenly spaced between the inputs' right edge and the output column
-    x_out = min(x_right - (r if n_out > 1 else 0), w - margin - r)
+    x_out = min(x_right - (r if strip else 0), w - margin - r)
     step = (x_out - x_left) / (n_cols - 1)
     xs = [x_left + step * c for c in range(1, n_cols)]
     in_v_space = (bottom - top) / n_in
@@ -223,7 +246,7 @@ def compute_layout(spec: NetworkSpec | None, width: float, height: float, base_f
         n = sizes[layer]
         for j in range(1, n + 1):
             lay.centers[neuron_id(layer, j)] = QPointF(xs[layer - 1], top + (j - 0.5) * (bottom - top) / n)
-    if n_out == 1:
+    if not strip:
         c = lay.centers[neuron_id(spec.n_layers, 1)]
         lay.target_rect = QRectF(c.x() - tgt_w / 2, c.y() + r + bias_h + 0.4 * base, tgt_w, tgt_h)
         if lay.target_rect.bottom() > h - 2:  # no room below: above the neuron
@@ -259,141 +282,44 @@ def compute_layout(spec: NetworkSpec | None, width: float, height: float, base_f
         and not any(rect.intersects(o) for o in others)
         for rect in lay.bias_rects.values()
     )
-    _place_labels(lay, spec, first)
-    return lay
-
-
-def _place_labels(lay: CanvasLayout, spec: NetworkSpec, first: frozenset[str]) -> None:
-    """Each edge label goes to the spot along its edge that overlaps no box, circle or other
-    label, preferring spots clear of the layer's other edges, then the middle. Edges without
-    such a spot (or every edge of a big net) get a label only when forced (`forced_rect`)."""
-    lay.boxes = list(lay.input_rects.values())
+    if lay.z_beside or lay.values_beside:
+        place_side_labels(lay, spec, label_fm, rooms.get, widest)
+    lay.boxes = [*lay.input_rects.values(), *lay.side_rects.values()]
     if lay.bias_visible:
         lay.boxes += list(lay.bias_rects.values())
     if lay.target_rect is not None:
         lay.boxes.append(lay.target_rect)
-    names = [n for n in spec.param_names if n[0] == "W"]
-    for n in names:
-        lay.by_layer.setdefault(layer_of(n), []).append(n)
-    lay.edge_labels = len(names) <= LABEL_EDGE_LIMIT
-    names.sort(key=lambda n: n not in first)  # the step-through's path labels first
-    placed: list[QRectF] = []
-    unplaced = []
-    for name in names:
-        found = search_slot(lay, name, placed) if lay.edge_labels else None
-        if found is not None:
-            lay.anchors[name] = found.center()  # clicking it hits the label first
-            lay.label_rects[name] = found
-            placed.append(found)
-        else:
-            unplaced.append(name)
-    # the click spot of an unlabelled edge: on the edge, not on anything hit before an edge
-    # (a label, a bias label, a neuron, a box), and farthest from the layer's other edges
-    ts = np.array(_CANDIDATES)
-    seg = {n: np.array([[a.x(), a.y()], [b.x(), b.y()]]) for n, (a, b) in lay.edges.items()}
-    centers = np.array([[c.x(), c.y()] for c in lay.centers.values()])
-    blockers = placed + lay.boxes
-    for name in unplaced:
-        pts = seg[name][0] + ts[:, None] * (seg[name][1] - seg[name][0])
-        others = [o for o in lay.by_layer[layer_of(name)] if o != name]
-        if others:
-            sep = points_to_segments(pts, np.array([seg[o] for o in others])).min(axis=1)
-        else:
-            sep = 1e9 - np.abs(ts - 0.5)  # prefer the middle
-        inside = np.hypot(*(pts[:, None, :] - centers[None]).transpose(2, 0, 1)).min(axis=1) <= lay.radius + 2
-        for k, (x, y) in enumerate(pts):
-            if not inside[k] and any(r.contains(QPointF(x, y)) for r in blockers):
-                inside[k] = True
-        sep[inside] = -1.0
-        lay.anchors[name] = QPointF(*pts[int(np.argmax(sep))])
+    lay.edge_labels = len(lay.label_w) <= LABEL_EDGE_LIMIT
+    place_edge_labels(lay, [n for n in spec.param_names if n[0] == "W"], first)
+    return lay
 
 
-def search_slot(lay: CanvasLayout, name: str, placed: list[QRectF], boxes: bool = True) -> QRectF | None:
-    """The best free label box along edge `name` (clear of circles, and of boxes and `placed`), or None."""
-    tw, th = lay.label_w[name], lay.label_h
-    p0, p1 = lay.edges[name]
-    others = [lay.edges[o] for o in lay.by_layer[layer_of(name)] if o != name]
-    length = max(1e-6, dist(p0, p1))
-    nx, ny = -(p1.y() - p0.y()) / length, (p1.x() - p0.x()) / length  # unit normal
-    # offsets across the edge: on it, beside it (still touching), and for a slanted
-    # edge further out while the line still crosses the label's box
-    sin_t = abs(p1.y() - p0.y()) / length
-    cos_t = abs(p1.x() - p0.x()) / length
-    reach = (tw / 2) * sin_t + (th / 2) * cos_t  # farther than this, the box misses the line
-    offsets = [0.0, th / 2 - 3, -(th / 2 - 3)]
-    if 0.55 * reach > th / 2:
-        offsets += [0.55 * reach, -0.55 * reach]
-    clear = 0.25 * th  # this much room from other edges is "clear"; more earns nothing
-    blockers = (lay.boxes if boxes else []) + placed
-    circles = lay.circles()
-    best = None
-    for t in _CANDIDATES:
-        pt = lerp(p0, p1, t)
-        for off in offsets:
-            rect = QRectF(pt.x() + nx * off - tw / 2, pt.y() + ny * off - th / 2, tw, th)
-            if not lay.bounds.contains(rect) or any(rect.intersects(o) for o in blockers):
-                continue
-            if any(rect_circle(rect, cc, cr) for cc, cr in circles):
-                continue
-            sep = min((rect_seg_dist(rect, a, b) for a, b in others), default=1e9)
-            score = min(sep, clear) * 100 - abs(t - 0.5) - abs(off) / th
-            if best is None or score > best[0]:
-                best = (score, rect)
-    return None if best is None else best[1]
-
-
-def forced_rect(lay: CanvasLayout, name: str) -> QRectF:
-    """Where an edge label without a place of its own goes when it must be shown: along its
-    edge clear of everything if possible, else clear of circles and boxes, else the nearest
-    spot to its click point that covers no circle. Computed on first use, kept in the layout."""
-    rect = lay.forced_rects.get(name)
-    if rect is None:
-        rect = search_slot(lay, name, list(lay.label_rects.values())) or search_slot(lay, name, [])
-        if rect is None:
-            avoid = [*lay.label_rects.values(), *lay.boxes, *lay.forced_rects.values()]
-            rect = free_spot(lay, lay.anchors[name], lay.label_w[name], lay.label_h, avoid)
-        lay.forced_rects[name] = rect
-    return rect
-
-
-def forced_bias_rect(lay: CanvasLayout, name: str) -> QRectF:
-    """A bias label shown although bias labels do not fit: its own place if that covers no
-    circle, else the nearest spot that covers none."""
-    rect = lay.bias_rects[name]
-    if lay.bounds.contains(rect) and not any(rect_circle(rect, cc, cr) for cc, cr in lay.circles()):
-        return rect
-    key = "forced:" + name
-    if key not in lay.forced_rects:
-        avoid = [*lay.label_rects.values(), *lay.input_rects.values(), *lay.forced_rects.values()]
-        lay.forced_rects[key] = free_spot(lay, rect.center(), rect.width(), rect.height(), avoid)
-    return lay.forced_rects[key]
-
-
-_GRID = np.array(sorted(((dx, dy) for dx in range(-40, 41) for dy in range(-40, 41)), key=lambda d: math.hypot(*d)),
-                 dtype=float)  # spots around a point, nearest first
-
-
-def free_spot(lay: CanvasLayout, near: QPointF, w: float, h: float, avoid: list[QRectF] = ()) -> QRectF:
-    """The w × h box nearest to `near` (inside the canvas) that covers no neuron circle, and
-    none of `avoid` if there is such a spot (vectorised over a grid of spots)."""
-    step = max(4.0, h / 2)
-    left = near.x() + _GRID[:, 0] * step - w / 2
-    top = near.y() + _GRID[:, 1] * step - h / 2
-    b = lay.bounds
-    ok = (left >= b.left()) & (top >= b.top()) & (left + w <= b.right()) & (top + h <= b.bottom())
-    for c, r in lay.circles():
-        nx = np.clip(c.x(), left, left + w)
-        ny = np.clip(c.y(), top, top + h)
-        ok &= np.hypot(c.x() - nx, c.y() - ny) >= r
-    clear = ok.copy()
-    for o in avoid:
-        clear &= (left + w <= o.left()) | (left >= o.right()) | (top + h <= o.top()) | (top >= o.bottom())
-    for mask in (clear, ok):
-        hits = np.flatnonzero(mask)
-        if hits.size:
-            k = hits[0]
-            return QRectF(float(left[k]), float(top[k]), w, h)
-    return QRectF(near.x() - w / 2, near.y() - h / 2, w, h)
+def place_side_labels(lay: CanvasLayout, spec: NetworkSpec, fm: QFontMetricsF, room, widest: float) -> None:
+    """Big text: each non-linear neuron's 'Z11 = …' (and, when the values do not fit in the
+    circles at that size, 'O11 = …' too) goes into a label beside its circle where it covers no
+    circle, box, bias label or other such label (one that finds no place is left to the tooltip)."""
+    avoid = [*lay.input_rects.values(), *([lay.target_rect] if lay.target_rect is not None else [])]
+    if lay.bias_visible:
+        avoid += list(lay.bias_rects.values())
+    for layer in range(1, spec.n_layers + 1):
+        # a layer's labels all or none: a few neurons labelled at random would read as a pattern
+        placed = {}
+        for j in range(1, spec.sizes[layer] + 1):
+            nid = neuron_id(layer, j)
+            z = "Z" + nid[1:]
+            lines = [] if spec.activation(layer).is_identity else [fm.horizontalAdvance(z + " = ") + room(z, widest)]
+            if lay.values_beside:
+                lines.append(fm.horizontalAdvance("O88 = ") + room(nid, widest))
+            if not lines:
+                break
+            rect = place_side(lay, nid, max(lines) + PILL_PAD + 2, fm.height() * len(lines) + 4,
+                              avoid + list(placed.values()))
+            if rect is None:
+                placed = {}
+                break
+            placed[nid] = rect
+        lay.side_rects.update(placed)
+        avoid += list(placed.values())
 
 
 def hit(lay: CanvasLayout, pos: QPointF, forced: list[str], bias_shown: list[str],
@@ -423,78 +349,3 @@ def hit(lay: CanvasLayout, pos: QPointF, forced: list[str], bias_shown: list[str
     if best is None:
         return None
     return best if best_d <= max(6.0, edge_width.get(best, 1.0) / 2 + 4) else None
-
-
-# ---- small geometry helpers ----------------------------------------------------------------
-def lerp(a: QPointF, b: QPointF, t: float) -> QPointF:
-    return QPointF(a.x() + (b.x() - a.x()) * t, a.y() + (b.y() - a.y()) * t)
-
-
-def dist(a: QPointF, b: QPointF) -> float:
-    return math.hypot(a.x() - b.x(), a.y() - b.y())
-
-
-def towards(c: QPointF, target: QPointF, r: float) -> QPointF:
-    d = dist(c, target)
-    if d == 0:
-        return QPointF(c)
-    return QPointF(c.x() + (target.x() - c.x()) * r / d, c.y() + (target.y() - c.y()) * r / d)
-
-
-def seg_dist(pt: QPointF, a: QPointF, b: QPointF) -> float:
-    dx, dy = b.x() - a.x(), b.y() - a.y()
-    length2 = dx * dx + dy * dy
-    if length2 == 0:
-        return dist(pt, a)
-    t = max(0.0, min(1.0, ((pt.x() - a.x()) * dx + (pt.y() - a.y()) * dy) / length2))
-    return math.hypot(pt.x() - (a.x() + t * dx), pt.y() - (a.y() + t * dy))
-
-
-def points_to_segments(pts: np.ndarray, segs: np.ndarray) -> np.ndarray:
-    """Distances (k, m) from k points (k, 2) to m segments (m, 2, 2)."""
-    a, b = segs[:, 0], segs[:, 1]
-    d = b - a
-    length2 = np.maximum((d * d).sum(axis=1), 1e-12)
-    rel = pts[:, None, :] - a[None, :, :]
-    t = np.clip((rel * d[None]).sum(axis=2) / length2[None], 0.0, 1.0)
-    nearest = a[None] + t[..., None] * d[None]
-    return np.hypot(*(pts[:, None, :] - nearest).transpose(2, 0, 1))
-
-
-def rect_circle(rect: QRectF, c: QPointF, r: float) -> bool:
-    """Does the rectangle overlap the disc of radius r around c?"""
-    nx = min(max(c.x(), rect.left()), rect.right())
-    ny = min(max(c.y(), rect.top()), rect.bottom())
-    return math.hypot(c.x() - nx, c.y() - ny) < r
-
-
-def rect_seg_dist(rect: QRectF, a: QPointF, b: QPointF) -> float:
-    """Distance between a rectangle and a segment (0 when they touch)."""
-    if rect.contains(a) or rect.contains(b):
-        return 0.0
-    corners = [rect.topLeft(), rect.topRight(), rect.bottomRight(), rect.bottomLeft()]
-    for k in range(4):
-        if segments_cross(a, b, corners[k], corners[(k + 1) % 4]):
-            return 0.0
-    d = min(seg_dist(c, a, b) for c in corners)
-    for pt in (a, b):
-        nx = min(max(pt.x(), rect.left()), rect.right())
-        ny = min(max(pt.y(), rect.top()), rect.bottom())
-        d = min(d, math.hypot(pt.x() - nx, pt.y() - ny))
-    return d
-
-
-def segments_cross(p1: QPointF, p2: QPointF, p3: QPointF, p4: QPointF) -> bool:
-    def orient(a, b, c):
-        return (b.x() - a.x()) * (c.y() - a.y()) - (b.y() - a.y()) * (c.x() - a.x())
-
-    d1, d2 = orient(p3, p4, p1), orient(p3, p4, p2)
-    d3, d4 = orient(p1, p2, p3), orient(p1, p2, p4)
-    return (d1 > 0) != (d2 > 0) and (d3 > 0) != (d4 > 0)
-
-
-def slot_of(lay: CanvasLayout, name: str) -> QRectF:
-    """The box of parameter `name`'s label when it is drawn (its own place, or its forced one)."""
-    if name[0] == "W":
-        return lay.label_rects.get(name) or forced_rect(lay, name)
-    return lay.bias_rects[name] if lay.bias_visible else forced_bias_rect(lay, name)

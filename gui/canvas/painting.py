@@ -20,7 +20,8 @@ from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainter, QPainterPath, 
 
 from gui import colors
 from gui.canvas.content import Content, z_font_of
-from gui.canvas.layout import PILL_PAD, VALUE_ROOM, CanvasLayout, dist, fitted_px, font, layer_of, slot_of
+from gui.canvas.geometry import dist, towards
+from gui.canvas.layout import PILL_PAD, CanvasLayout, fitted_px, font, layer_of, slot_of
 from gui.colors import qcolor
 
 
@@ -141,13 +142,14 @@ def paint_neurons(p: QPainter, lay: CanvasLayout, c: Content, glow: float, grow:
         p.setFont(lay.name_font)
         p.drawText(QRectF(center.x() - r, y, 2 * r, name_h), Qt.AlignmentFlag.AlignCenter, n.name)
         y += name_h
-        if n.z_text:
+        if n.z_text:  # at the size the content fitted it to (what `z_font()` reports)
             p.setPen(qcolor(colors.MUTED))
-            draw_fitted(p, z_font, QRectF(center.x() - r, y, 2 * r, z_h), n.z_text, VALUE_ROOM[1] * r)
+            p.setFont(font(z_font, n.z_px))
+            p.drawText(QRectF(center.x() - r, y, 2 * r, z_h), Qt.AlignmentFlag.AlignCenter, n.z_text)
             y += z_h
         p.setPen(qcolor(colors.sign_text_color(n.o) if n.o is not None else colors.MUTED))
-        room = VALUE_ROOM[1 if n.z_text else 0] * r
-        draw_fitted(p, lay.value_font, QRectF(center.x() - r, y, 2 * r, value_h), n.o_text, room)
+        p.setFont(font(lay.value_font, n.o_px or lay.value_font.pixelSize()))
+        p.drawText(QRectF(center.x() - r, y, 2 * r, value_h), Qt.AlignmentFlag.AlignCenter, n.o_text)
 
 
 def paint_target(p: QPainter, lay: CanvasLayout, c: Content) -> None:
@@ -177,6 +179,10 @@ def paint_labels(p: QPainter, lay: CanvasLayout, c: Content) -> None:
         if name[0] == "W" and name not in lay.label_rects:
             leader(p, rect, lay.anchors[name], lay.label_h / 2)
         pill(p, fm, rect, text, name, c)
+    for nid, text in c.side_labels.items():  # a neuron's numbers beside its circle
+        rect = pill_rect(fm, c.side_rects[nid], text)
+        leader(p, rect, towards(lay.centers[nid], rect.center(), lay.radius), lay.label_h / 2)
+        pill(p, fm, rect, text, nid, c, border=colors.MUTED)
 
 
 def pill_rect(fm: QFontMetricsF, slot: QRectF, text: str) -> QRectF:
@@ -185,11 +191,12 @@ def pill_rect(fm: QFontMetricsF, slot: QRectF, text: str) -> QRectF:
     return QRectF(slot.center().x() - tw / 2, slot.top(), tw, slot.height())
 
 
-def pill(p: QPainter, fm: QFontMetricsF, rect: QRectF, text: str, name: str, c: Content) -> None:
+def pill(p: QPainter, fm: QFontMetricsF, rect: QRectF, text: str, name: str, c: Content,
+         border: str | None = None) -> None:
     selected = name == c.selected
     dim = c.phase in ("backward", "update") and bool(c.path) and name not in c.path and not selected
     a = 0.4 if dim else 1.0
-    border = colors.SELECTION if selected else colors.sign_color(c.params.get(name, 0.0))
+    border = colors.SELECTION if selected else (border or colors.sign_color(c.params.get(name, 0.0)))
     bw = 2.5 if selected else (2.0 if name == c.hover else 1.2)
     radius = min(rect.height() / 2, fm.height() / 2 + 2)
     # border and fill as two fills: much cheaper than a stroked rounded rectangle

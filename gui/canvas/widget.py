@@ -8,15 +8,17 @@ label form, never in paintEvent), what is drawn is gui.canvas.content (every tex
 and the number behind it: `shown_values()`), and gui.canvas.painting draws them.
 
 This module keeps only the widget's own business: the state subscription, mouse
-(click selects a parameter and takes keyboard focus), hover, tooltips and the
-gradient glow (a QVariantAnimation: the fade does not depend on paintEvent being called).
+(click selects a parameter and takes keyboard focus), hover, tooltips, the
+"show all labels" setting (context menu; the action `showAllLabelsInput` can go in a
+menu too) and the gradient glow (a QVariantAnimation: the fade does not depend on
+paintEvent being called).
 """
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEasingCurve, QPointF, QRectF, QSize, Qt, QVariantAnimation, Signal
-from PySide6.QtGui import QFont, QPainter
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtGui import QAction, QFont, QPainter
+from PySide6.QtWidgets import QMenu, QSizePolicy, QToolTip, QWidget
 
 from engine.notation import chain_path, display_name, fmt, fmt_full, neuron_id  # noqa: F401 (chain_path: re-export)
 from gui import colors
@@ -33,7 +35,8 @@ class NetworkCanvas(QWidget):
     """The network diagram of `state`. Signal parameterSelected(str) when the user clicks a
     parameter (state.selected is set too). Public: set_font_scale, font_scale, item_at,
     edge_midpoint, neuron_center, neuron_radius, edge_label_visible, label_rects, label_font,
-    label_text, tooltip_for, glow_level, shown_values, hover_only, highlighted."""
+    value_font, z_font, neuron_label_rects, label_text, tooltip_for, glow_level, shown_values,
+    hover_only, highlighted, set_show_all_labels, show_all_labels, show_all_action."""
 
     parameterSelected = Signal(str)
 
@@ -58,6 +61,14 @@ class NetworkCanvas(QWidget):
         self._layout_key = None
         self._rooms_key, self._rooms_value = None, ()
         self._content: Content | None = None
+        self._show_all = False
+        # checkable, in the canvas' context menu; the window may put it in a menu as well
+        self.show_all_action = QAction("Show all labels", self)
+        self.show_all_action.setObjectName("showAllLabelsInput")
+        self.show_all_action.setCheckable(True)
+        self.show_all_action.setToolTip("Draw every weight, bias and neuron value, even where they crowd "
+                                        "(otherwise a crowded one shows when you point at it)")
+        self.show_all_action.toggled.connect(self.set_show_all_labels)
         self._glow = 0.0
         self._glow_edges: frozenset[str] = frozenset()
         self._glowing = None  # the moment whose glow is shown
@@ -126,6 +137,17 @@ class NetworkCanvas(QWidget):
     def font_scale(self) -> float:
         return self._font_scale
 
+    def set_show_all_labels(self, on: bool) -> None:
+        """Draw every label, room or not (True), or leave the crowded ones to the hover (False)."""
+        on = bool(on)
+        if on != self._show_all:
+            self._show_all = on
+            self.show_all_action.setChecked(on)
+            self._changed()
+
+    def show_all_labels(self) -> bool:
+        return self._show_all
+
     def glow_level(self) -> float:
         """1.0 right after a newly trained row is shown, fading to 0 over GLOW_MS."""
         return self._glow
@@ -147,7 +169,8 @@ class NetworkCanvas(QWidget):
 
     def hover_only(self) -> list[str]:
         """Names whose value has no room on the canvas now (a label on a crowded edge, a number too
-        long for its circle): shown when hovered or selected, and in the tooltip."""
+        long for its circle): shown when hovered or selected, and in the tooltip. Empty while every
+        label is shown (`set_show_all_labels(True)`)."""
         return [] if self._spec is None else list(self._ensure_content().hover_only)
 
     def label_text(self, name: str) -> str | None:
@@ -193,6 +216,31 @@ class NetworkCanvas(QWidget):
     def value_font(self) -> QFont:
         """The font of the numbers inside the neuron circles at the current size and font scale."""
         return QFont(self._ensure_layout().value_font)
+
+    def z_font(self) -> QFont | None:
+        """The font of the smallest 'Z = …' text drawn now, at the size it is painted (inside a
+        circle it is fitted to the circle; beside it, a label); None when no Z is drawn."""
+        if self._spec is None:
+            return None
+        c, lay = self._ensure_content(), self._ensure_layout()
+        if not c.z_sizes:
+            return None
+        nid = min(c.z_sizes, key=c.z_sizes.get)
+        base = lay.label_font if nid in c.side_labels else lay.value_font
+        f = QFont(base)
+        f.setPixelSize(c.z_sizes[nid])
+        return f
+
+    def neuron_label_rects(self) -> dict[str, QRectF]:
+        """Neuron values drawn in a label beside their circle ('O11' → its box): a Z line when the
+        text must be big, and every value without room in its circle when all labels are shown."""
+        if self._spec is None:
+            return {}
+        return {n: QRectF(r) for n, r in self._ensure_content().side_rects.items()}
+
+    def neuron_label_text(self, nid: str) -> str | None:
+        """The text of neuron `nid`'s label beside its circle ('Z11 = 0.42'), None when it has none."""
+        return None if self._spec is None else self._ensure_content().side_labels.get(nid)
 
     def label_rects(self) -> dict[str, QRectF]:
         """Every parameter label drawn (edges and biases), name → its box (for overlap checks)."""
@@ -281,6 +329,9 @@ class NetworkCanvas(QWidget):
                 for values in (m.params, m.params_after or {}):
                     for n, v in values.items():
                         numbers.setdefault(n, []).append(fmt(v, digits))
+                for name in m.spec.value_names:  # Z and O labels beside the circles (big text)
+                    if name in m.forward:
+                        numbers[name] = [fmt(m.forward[name], digits)]
                 numbers["x"] = [fmt(v, digits) for v in m.x]
                 numbers["raw"] = [fmt(v, digits) for v in m.x_raw]
             rooms = geometry.number_rooms(self.font(), self.width(), self.height(), self._font_scale, digits, numbers)
@@ -293,7 +344,7 @@ class NetworkCanvas(QWidget):
             self._content = build_content(
                 self._spec, self._moment(), lay, phase=self.state.phase, selected=self.state.selected,
                 hover=self._hover, digits=self.state.precision, input_names=self._input_names,
-                font_scale=self._font_scale)
+                font_scale=self._font_scale, show_all=self._show_all)
         return self._content
 
     def _hit(self, pos: QPointF) -> str | None:
@@ -322,6 +373,11 @@ class NetworkCanvas(QWidget):
             self.setCursor(Qt.CursorShape.PointingHandCursor if hit and hit[0] in "Wb" else Qt.CursorShape.ArrowCursor)
             self._changed()
         super().mouseMoveEvent(event)
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802
+        menu = QMenu(self)
+        menu.addAction(self.show_all_action)
+        menu.exec(event.globalPos())
 
     def leaveEvent(self, event) -> None:  # noqa: N802
         if self._hover is not None:

@@ -1,45 +1,28 @@
 """The controls: what to train (setup panel) and how to run it (transport bar).
 
 They write to the application state (η, epochs, speed) or ask for a new set-up
-(`setupRequested`, which the window hands to the controller: it may refuse a table),
-and they show the state: a lesson step or a reopened session that changes the
-set-up moves these controls too. Every interactive widget has an objectName (tests
-and the guided lesson find them by it).
+(`setupRequested`, which the window hands to the controller: it may refuse), and they
+show the state: a lesson step or a reopened session that changes the set-up moves these
+controls too. The set-up panel is three groups, each in its own module: what to learn
+(gui.panels.data_options), the network (gui.panels.network_builder) and how to learn
+(gui.panels.learn_options, with the η box). Every interactive widget has an objectName
+(tests and the guided lesson find them by it).
 """
 from __future__ import annotations
 
-import math
-
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDoubleSpinBox,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QSizePolicy,
-    QSlider,
-    QSpinBox,
-    QStyle,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QStyle, QVBoxLayout, QWidget
 
-from engine.data import BUILTINS
-from engine.notation import fmt, parse
-from engine.settings import ETA_PRESETS, MAX_EPOCHS, TASKS
-from engine.training import ORDERS
+from gui.panels.data_options import DataOptions
+from gui.panels.learn_options import EtaSpinBox, LearnOptions, eta_note
+from gui.panels.network_builder import NetworkBuilder
 from gui.state import DEFAULT_SPEED, AppState, Setup
 from gui.widgets.state_view import subscribe
 
+__all__ = ["SPEEDS", "EtaSpinBox", "SetupPanel", "TransportBar", "eta_note", "speed_text"]
+
 # Speed slider stops, rows per second; None = as fast as the machine goes.
 SPEEDS: tuple[float | None, ...] = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, None)
-INITS = (("random", "random, small"), ("tutorial", "w = 1, b = 0"))
-SCALING_LABELS = (("standard", "standardised"), ("none", "none (raw)"))
-ORDER_LABELS = {"shuffle": "shuffled", "random": "random draws", "sequential": "table order"}
 
 
 def speed_text(speed: float | None) -> str:
@@ -48,52 +31,12 @@ def speed_text(speed: float | None) -> str:
     return f"{speed:g} row/s" if speed == 1 else f"{speed:g} rows/s"
 
 
-class EtaSpinBox(QDoubleSpinBox):
-    """η, shown like every other number (six significant digits), typed freely."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.setDecimals(8)
-        self.setRange(0.0, 100.0)
-        self.setSingleStep(0.01)
-        self.setKeyboardTracking(False)
-        self.setAccelerated(True)
-
-    def textFromValue(self, value: float) -> str:  # noqa: N802 (Qt API)
-        return fmt(value)
-
-    def valueFromText(self, text: str) -> float:  # noqa: N802
-        try:
-            return parse(text)
-        except ValueError:
-            return self.value()
-
-    def validate(self, text: str, pos: int):
-        stripped = text.strip()
-        if stripped in ("", ".", "-", "−", "0."):
-            return QValidator.Intermediate, text, pos
-        try:
-            value = parse(stripped)
-        except ValueError:
-            if stripped.lower().endswith(("e", "e-", "e+", "e−")):
-                return QValidator.Intermediate, text, pos
-            return QValidator.Invalid, text, pos
-        if not math.isfinite(value) or value < self.minimum() or value > self.maximum():
-            return QValidator.Intermediate, text, pos
-        return QValidator.Acceptable, text, pos
-
-
-def _combo(name: str, items, tip: str) -> QComboBox:
-    box = QComboBox()
-    box.setObjectName(name)
-    for value, label in items:
-        box.addItem(label, value)
-    box.setToolTip(tip)
-    return box
-
-
 class SetupPanel(QWidget):
-    """Task, data, learning rate, epochs, row order, initialisation, seed and input scaling."""
+    """What to learn, the network, and how to learn, shown from state.setup.
+
+    Each group asks for set-up changes with its `requested` signal; this panel passes a real
+    change on as `setupRequested` (the window hands it to the controller) and then shows the
+    state's set-up again, so a refused change puts the old values back."""
 
     setupRequested = Signal(dict)  # set-up fields to change: a fresh start (the controller may refuse)
     openCsvRequested = Signal()
@@ -104,133 +47,41 @@ class SetupPanel(QWidget):
         self.state = state
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
-
-        # -- what to learn
-        data_box = QGroupBox("What to learn")
-        form = QFormLayout(data_box)
-        self.task = _combo("taskInput", [(t, t) for t in TASKS],
-                           "regression: linear neurons, squared error · classification: sigmoid, cross-entropy")
-        form.addRow("Task", self.task)
-        self.dataset = QComboBox()
-        self.dataset.setObjectName("datasetInput")
-        self.dataset.setToolTip("the table to train on")
-        self.dataset.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        self.dataset.setMinimumContentsLength(10)
-        form.addRow("Data", self.dataset)
-        self.open_csv = QPushButton("Open CSV…")
-        self.open_csv.setObjectName("openCsvButton")
-        self.open_csv.setToolTip("train on your own table: a header row of names, then numbers; "
-                                 "the last column is the target (Ctrl+O)")
-        form.addRow("", self.open_csv)
-        layout.addWidget(data_box)
-
-        # -- how to learn
-        learn_box = QGroupBox("How to learn")
-        form = QFormLayout(learn_box)
-        self.eta = EtaSpinBox()
-        self.eta.setObjectName("etaInput")
-        self.eta.setValue(state.eta)
-        self.eta.setToolTip("learning rate η: each update is −η·∂L/∂p (takes effect at the next row)")
-        form.addRow("Learning rate η", self.eta)
-        presets = QHBoxLayout()
-        presets.setSpacing(4)
-        self.eta_buttons: dict[float, QPushButton] = {}
-        for value in ETA_PRESETS:
-            button = QPushButton(fmt(value))
-            button.setObjectName(f"etaPreset{fmt(value).replace('.', '_')}Button")
-            button.setToolTip(f"set η = {fmt(value)}")
-            button.clicked.connect(lambda _=False, v=value: self.eta.setValue(v))
-            button.setMinimumWidth(button.fontMetrics().horizontalAdvance("0.01") + 16)
-            button.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
-            presets.addWidget(button)
-            self.eta_buttons[value] = button
-        presets_label = QLabel("presets")
-        presets_label.setObjectName("etaPresetsLabel")
-        form.addRow(presets_label, presets)
-        self.epochs = QSpinBox()
-        self.epochs.setObjectName("epochsInput")
-        self.epochs.setRange(1, MAX_EPOCHS)
-        self.epochs.setValue(state.epochs)
-        self.epochs.setKeyboardTracking(False)
-        self.epochs.setToolTip("how many epochs Play trains (one epoch = every row once)")
-        form.addRow("Epochs per Play", self.epochs)
-        self.order = _combo("orderInput", [(o, ORDER_LABELS.get(o, o)) for o in ORDERS],
-                            "shuffled: every row once per epoch, a new order each epoch · random draws: rows "
-                            "picked at random with replacement · table order: top to bottom")
-        form.addRow("Row order", self.order)
-        self.init = _combo("initInput", INITS, "the parameters' starting values (Step 0): small random "
-                           "weights from the seed, or the tutorial's every weight 1, every bias 0")
-        form.addRow("Initialisation", self.init)
-        self.seed = QSpinBox()
-        self.seed.setObjectName("seedInput")
-        self.seed.setRange(0, 2**31 - 1)
-        self.seed.setKeyboardTracking(False)
-        self.seed.setToolTip("seeds the random start and the row order: same seed, same run")
-        form.addRow("Seed", self.seed)
-        self.scaling = _combo("scalingInput", SCALING_LABELS,
-                              "standardised: each input becomes (x − mean) / deviation of its column")
-        form.addRow("Input scaling", self.scaling)
-        layout.addWidget(learn_box)
+        self.data = DataOptions(state)
+        self.builder = NetworkBuilder(state)
+        self.learn = LearnOptions(state)
+        for group in (self.data, self.builder, self.learn):
+            layout.addWidget(group)
+            group.requested.connect(self._ask)
         layout.addStretch(1)
-
-        for box in (self.task, self.dataset, self.order, self.init, self.scaling):
-            box.setMinimumContentsLength(8)
-            box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        # The user's choices: a new set-up, or η / epochs written straight to the state.
-        for key, box in (("task", self.task), ("dataset_key", self.dataset), ("order", self.order),
-                         ("init", self.init), ("scaling", self.scaling)):
-            box.currentIndexChanged.connect(lambda _i, k=key, b=box: self._ask(k, b.currentData()))
-        self.seed.valueChanged.connect(lambda v: self._ask("seed", int(v)))
-        self.open_csv.clicked.connect(self.openCsvRequested)
-        self.eta.valueChanged.connect(lambda v: setattr(state, "eta", float(v)))
-        self.epochs.valueChanged.connect(lambda v: setattr(state, "epochs", int(v)))
-        # What the state says, shown (a lesson step or an opened session moves these too).
-        subscribe(self, state.events.setup, self.show_setup)
-        subscribe(self, state.events.eta, self._show_eta)
-        subscribe(self, state.events.epochs, self._show_epochs)
+        self.data.openCsvRequested.connect(self.openCsvRequested)
+        # The widgets other code reaches by attribute (the window, its tests, the lesson).
+        self.task, self.dataset, self.open_csv = self.data.task, self.data.dataset, self.data.open_csv
+        self.eta, self.eta_buttons, self.epochs = self.learn.eta, self.learn.eta_buttons, self.learn.epochs
+        self.seed, self.init, self.order = self.learn.seed, self.learn.init, self.learn.order
+        self.scaling = self.data.scaling
         self._showing = False
+        subscribe(self, state.events.setup, self.show_setup)
         if state.setup is not None:
             self.show_setup(state.setup)
 
-    # ---- from the state ---------------------------------------------------------------------
-    def _ask(self, key: str, value) -> None:
+    def _ask(self, changes: dict) -> None:
         setup = self.state.setup
-        if not self._showing and (setup is None or getattr(setup, key) != value):
-            self.setupRequested.emit({key: value})
-            self.show_setup(self.state.setup)  # a refused change puts the old value back
+        if self._showing:
+            return
+        if setup is None or any(getattr(setup, k) != v for k, v in changes.items()):
+            self.setupRequested.emit(dict(changes))
+            self.show_setup(self.state.setup)  # a refused change puts the old values back
 
     def show_setup(self, setup: Setup | None) -> None:
         if setup is None:
             return
         self._showing = True
         try:
-            for box, value in ((self.task, setup.task), (self.order, setup.order), (self.init, setup.init),
-                               (self.scaling, setup.scaling)):
-                box.setCurrentIndex(max(0, box.findData(value)))
-            self.seed.setValue(setup.seed)
-            self.dataset.clear()
-            classifying = setup.task == "classification"
-            items = [(name, name) for name in BUILTINS if ("classification" in name) == classifying]
-            items += [(key, key.rsplit("/", 1)[-1]) for key in self.state.csv_tables]
-            for key, label in items:
-                self.dataset.addItem(label, key)
-            if self.dataset.findData(setup.dataset_key) < 0:
-                self.dataset.addItem(setup.dataset.name, setup.dataset_key)
-            self.dataset.setCurrentIndex(self.dataset.findData(setup.dataset_key))
+            for group in (self.data, self.builder, self.learn):
+                group.show_setup(setup)
         finally:
             self._showing = False
-
-    def _show_eta(self, eta: float) -> None:
-        if self.eta.value() != eta:
-            self.eta.blockSignals(True)
-            self.eta.setValue(eta)
-            self.eta.blockSignals(False)
-
-    def _show_epochs(self, epochs: int) -> None:
-        if self.epochs.value() != epochs:
-            self.epochs.blockSignals(True)
-            self.epochs.setValue(epochs)
-            self.epochs.blockSignals(False)
 
 
 class TransportBar(QWidget):

@@ -28,7 +28,7 @@ from PySide6.QtGui import QFont, QTextOption
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QTextBrowser, QWidget
 
 from engine.notation import SIGNIFICANT, fmt, output_name
-from engine.training import DIVERGENCE_LOSS
+from engine.training import RUNAWAY_FACTOR
 from engine.typeset import bracket, math_html, num, substitute  # noqa: F401 (re-exported)
 from gui import colors
 from gui.state import AppState
@@ -86,7 +86,8 @@ def not_finite_words(record) -> str:
     bad = [n for n in record.spec.param_names if not math.isfinite(record.params_after[n])]
     if bad:
         return f"its update would make {', '.join(bad[:3])}{' …' if len(bad) > 3 else ''} not a finite number"
-    return f"its loss {fmt(record.loss)} is above {fmt(DIVERGENCE_LOSS)}, where training stops"
+    return (f"its loss {fmt(record.loss)} ran away: more than {fmt(RUNAWAY_FACTOR)} times the largest row loss "
+            "of the table where this η started")
 
 
 # ---- the panel -----------------------------------------------------------------
@@ -306,6 +307,36 @@ class DerivationPanel(RenderWhenShown, QTextBrowser):
             f"<p class='muted'>{where}</p>"
             f"<p>{self._inputs_html(moment)}<br>{', '.join(outs)}, L = {fmt(record.loss, d)}, "
             f"η = {fmt(record.eta, d)}</p>"
+            + self._target_scaling_html(moment)
+        )
+
+    def _target_scaling_html(self, moment) -> str:
+        """How the table's units enter when the targets are standardised: the network learns
+        y' = (y − μ)/σ, so y and ŷ above are in those units; here they are turned back."""
+        if not moment.targets_scaled:
+            return ""
+        d = self.state.precision
+        scaler, spec = moment.target_scaler, moment.spec
+        lines = []
+        y_table, y_hat_table = moment.y_table, moment.y_hat_table
+        for k in range(spec.n_outputs):
+            s = output_name(spec, k + 1)[1:]
+            mu, sigma = float(scaler.mean[k]), float(scaler.scale[k])
+            lines.append(
+                f"{math_html('y' + s)} = ({fmt(y_table[k], d)} − {fmt(mu, d)}) / {fmt(sigma, d)} = "
+                f"{fmt(moment.y[k], d)}; &nbsp; in the table's units "
+                f"{math_html('ŷ' + s)} = {fmt(mu, d)} + {fmt(sigma, d)} · {fmt(moment.y_hat[k], d)} = "
+                f"<b>{fmt(y_hat_table[k], d)}</b>")
+        loss_table = moment.loss_table
+        if loss_table is not None and spec.n_outputs == 1:
+            sigma = float(scaler.scale[0])
+            lines.append(f"L in the table's units = σ² · L = {fmt(sigma, d)}² · {fmt(moment.loss, d)} = "
+                         f"<b>{fmt(loss_table, d)}</b>")
+        return (
+            "<p class='head'>Target scaling</p>"
+            "<p class='muted'>The targets are standardised: the network learns y' = (y − μ)/σ, with μ and σ "
+            "the target column's mean and deviation, so y, ŷ, L and every gradient here are in those units.</p>"
+            f"<p>{'<br>'.join(lines)}</p>"
         )
 
     def _one_html(self, moment, name: str, values: Mapping[str, float]) -> str:
@@ -388,6 +419,8 @@ class DerivationPanel(RenderWhenShown, QTextBrowser):
                 f"<p class='head'>The update (η = {fmt(record.eta, d)})</p>"
                 f"<p>{rule}<br><span class='muted'>The new value is shown {when}.</span></p>"
             )
+        if record.batch_size > 1:
+            return self._batch_update_html(moment, name, rule)
         old, new = moment.params[name], moment.params_after[name]
         grad = record.grads[name]
         return (
@@ -396,6 +429,48 @@ class DerivationPanel(RenderWhenShown, QTextBrowser):
             f"{p}: {fmt(old, d)} → {fmt(new, d)} "
             f"<span class='muted'>(change −η·∂L/∂p = {fmt(record.updates[name], d)})</span></p>"
         )
+
+    def _batch_update_html(self, moment, name: str, rule: str) -> str:
+        """Mini-batch: each row adds its own gradient; the batch's last row moves the parameters
+        by −η × the mean. The mean is written out from the gradients of the batch's rows (each
+        row's record in the run's history), so it can be checked by hand."""
+        d = self.state.precision
+        record = moment.record
+        p, n = math_html(name), len(record.batch_rows)
+        head = f"<p class='head'>The update (η = {fmt(record.eta, d)}, batches of {record.batch_size} rows)</p>"
+        rows = ", ".join(str(r + 1) for r in record.batch_rows)
+        if not record.closes_batch:
+            return (f"{head}<p>This row is row {n} of its batch (table rows {rows} so far): its "
+                    f"{math_html(f'∂L/∂{name}')} = {fmt(record.grads[name], d)} joins the batch's gradients. "
+                    f"{p} stays {fmt(moment.params[name], d)} until the batch's last row, which moves every "
+                    "parameter by −η × the mean gradient of the batch.</p>")
+        grads = self._batch_gradients(record, name)
+        mean = record.batch_gradient[name]
+        if grads is None:
+            formed = f"the mean of the {n} rows' {math_html(f'∂L/∂{name}')}"
+        else:
+            formed = f"({' + '.join(num(g, d) for g in grads)}) / {n}"
+        old, new = moment.params[name], moment.params_after[name]
+        return (
+            f"{head}<p>This row closes its batch (table rows {rows}). The update uses the batch's mean gradient:"
+            f"<br>mean {math_html(f'∂L/∂{name}')} = {formed} = <b>{fmt(mean, d)}</b>"
+            f"<br>{rule.replace('∂L/∂', 'mean ∂L/∂', 1)} = {fmt(old, d)} − {fmt(record.eta, d)} · {num(mean, d)} "
+            f"= <b>{fmt(new, d)}</b></p>"
+        )
+
+    def _batch_gradients(self, record, name: str) -> list[float] | None:
+        """Each batch row's own ∂L/∂name, from the run's per-row records (None when the history
+        no longer holds them, e.g. a row trained again since)."""
+        history = self.state.history
+        if history is None or len(set(record.batch_rows)) < len(record.batch_rows):  # a row drawn twice
+            return None
+        values = []
+        for row in record.batch_rows[:-1]:
+            other = history.row_records[row] if row < len(history.row_records) else None
+            if other is None or other.update != record.update:
+                return None
+            values.append(other.grads[name])
+        return [*values, record.grads[name]]
 
     def _all_html(self, moment) -> str:
         d = self.state.precision

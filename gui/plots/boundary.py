@@ -1,15 +1,19 @@
-"""The classifier's decision boundary over its two inputs, in the table's own units.
+"""The classifier's decision boundary over its two inputs, in the table's own units, live while
+training; and what it shares with the regression pictures (gui.plots.fit).
 
-A heat map of P(class 1) (a lightened cividis: dark blue near 0, yellow near 1)
-over the two RAW inputs, the boundary P = 0.5 as a thick black line, the
-table's rows as points (class 0: blue circles, class 1: orange triangles, a
-black ring around every row the network gets wrong) and the accuracy. Numbers
-come from engine.boundary and engine.contours.
+A heat map of P(class 1) (a lightened cividis: dark blue near 0, yellow near 1) over the two
+RAW inputs, the boundary P = 0.5 as a thick black line, the table's rows as points (class 0:
+blue circles, class 1: orange triangles; training rows filled, held-out test rows hollow; a
+black ring around every row the network gets wrong) and the accuracy on both. Numbers come
+from engine.boundary and engine.contours.
 
-The view reads the application state: the table, network and scaling from
-`state.setup`, the parameters from `state.shown.params` (the ones the shown forward
-pass used). The grid is recomputed through a superqt throttle, at most MAX_GRID_HZ
-times a second, and only while the view is visible.
+`LivePicture` is the part every picture shares. It reads the application state: the problem
+from `state.setup` (with the run's scalers and test rows, `RunRows`), and the parameters
+from `state.shown.params` (the one moment every view shows) or, while a run is training,
+from `state.history.params` (the trainer's latest: when training flat out, the window moves
+only the history each frame, not the shown moment). Redrawing goes through a superqt
+throttle, at most MAX_GRID_HZ times a second, and only while the view is visible: the
+events arrive as fast as the window paints, the picture follows as fast as it can be drawn.
 """
 from __future__ import annotations
 
@@ -27,11 +31,22 @@ from engine.network import Network
 from engine.notation import fmt
 from engine.spec import NetworkSpec
 from gui import colors
-from gui.plots.style import ColorScale, PinnedLegend, Problem, apply_style, label_style, quiet, style_ticks, tick_font
+from gui.plots.style import (
+    ColorScale,
+    PinnedLegend,
+    Problem,
+    RunRows,
+    apply_style,
+    is_classifier,
+    label_style,
+    quiet,
+    style_ticks,
+    tick_font,
+)
 from gui.widgets.font_scale import FontScaled
 from gui.widgets.state_view import RenderWhenShown, subscribe
 
-MAX_GRID_HZ = 10
+MAX_GRID_HZ = 20  # redraws a second at most (a 161² grid of a 2-8-8-1 net takes ~10 ms)
 GRID_POINTS = 161  # one point through the network each: cheap, and a smoother picture
 LIGHTEN = 0.45  # mix the heat map with this much white, so the points stand out
 
@@ -44,18 +59,25 @@ def pastel_map(name: str = "cividis", lighten: float = LIGHTEN) -> pg.ColorMap:
     return pg.ColorMap(pos, (rgba * 255).astype(np.ubyte))
 
 
-def is_classifier(spec: NetworkSpec) -> bool:
-    return spec.loss == "bce" or spec.activations[-1] == "sigmoid"
+def point_size(n_rows: int) -> int:
+    """Symbol size in pixels: big for the students' four rows, small enough for a 1000-point spiral."""
+    return 17 if n_rows <= 40 else 11 if n_rows <= 200 else 8
 
 
-class BoundaryView(FontScaled, RenderWhenShown, QWidget):
-    """objectName 'boundaryView': P(class 1) over the two raw inputs, the rows, the accuracy.
+def image_rect(vx: np.ndarray, vy: np.ndarray) -> QRectF:
+    """The rectangle an n × n image covers so that pixel (i, j) is centred on (vx[i], vy[j])."""
+    dx = (vx[-1] - vx[0]) / (len(vx) - 1)
+    dy = (vy[-1] - vy[0]) / (len(vy) - 1)
+    return QRectF(vx[0] - dx / 2, vy[0] - dy / 2, vx[-1] - vx[0] + dx, vy[-1] - vy[0] + dy)
 
-    BoundaryView(state, parent=None) subscribes to state.setup (the problem), state.shown (the
-    parameters) and state.precision. Public: refresh_now(), boundary() ->
-    engine.boundary.BoundaryGrid | None (last drawn), accuracy_text(), set_font_scale(factor).
-    Signal updated() after every recompute. Only 2-input classifiers (sigmoid output or
-    cross-entropy loss) have a boundary; otherwise the view says so.
+
+class LivePicture(FontScaled, RenderWhenShown, QWidget):
+    """What the live pictures share: a message page or a plot page, the problem and the run's rows,
+    the parameters to draw (shown moment, or the run's latest while training), a throttled redraw.
+
+    Subclasses build `self.plot_page`, and implement `_applies(spec) -> str | None` (None, or why
+    there is no picture), `_new_problem()` (the setup changed and a picture applies) and
+    `_draw(precision)`. `updated()` is emitted after every redraw.
     """
 
     updated = Signal()
@@ -64,21 +86,153 @@ class BoundaryView(FontScaled, RenderWhenShown, QWidget):
         super().__init__(parent)
         apply_style()
         self.state = state
-        self.setObjectName("boundaryView")
-        self.setAccessibleName("Decision boundary")
         self._problem: Problem | None = None
+        self._rows: RunRows | None = None
         self._net: Network | None = None
         self._theta: np.ndarray | None = None
+        self._drawn = None  # (theta bytes, precision) the picture on screen was computed for
+        self._draw_soon = qthrottled(self._redraw, timeout=1000 // MAX_GRID_HZ, leading=True, parent=self)
+
+    def _start(self) -> None:
+        """Subscribe and draw the state as it is (call at the end of the subclass's __init__)."""
+        self._apply_font()
+        subscribe(self, self.state.events.setup, self._setup_changed)
+        subscribe(self, self.state.events.shown, self._shown_changed)
+        subscribe(self, self.state.events.history, self._history_changed)
+        subscribe(self, self.state.events.precision, self.request_render)
+        self._setup_changed(self.state.setup)
+
+    def _build_pages(self, header: QLabel) -> None:
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self.message.setAlignment(Qt.AlignCenter)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.plot_page)
+        self.stack.addWidget(self.message)
+        self.header = header
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(header)
+        layout.addWidget(self.stack, 1)
+
+    # ---- the state ------------------------------------------------------------------------------
+    def _setup_changed(self, setup) -> None:
+        self._problem = problem = Problem.of(setup)
+        self._theta = self._drawn = self._rows = self._net = None
+        if problem is None:
+            return
+        why = self._applies(problem.spec)
+        if why is not None:
+            self._say(why)
+            return
+        self._rows = RunRows.of(setup)
+        self._net = Network(problem.spec)
+        self.stack.setCurrentWidget(self.plot_page)
+        self._new_problem()
+        self._apply_labels()
+        self._shown_changed(self.state.shown)
+
+    def _shown_changed(self, moment) -> None:
+        if self._net is None:
+            return
+        if moment is not None and moment.spec == self._problem.spec:
+            self._theta = theta_of(self._problem.spec, moment.params)
+        elif self._theta is None:
+            self._theta = self._problem.theta0.copy()
+        self.request_render()
+
+    def _history_changed(self, snapshot) -> None:
+        # Only a running run's latest parameters: otherwise the shown moment says which to draw
+        # (a rewind, an edit, a prediction), and the controller sets it right after the history.
+        if self._net is None or snapshot is None or not snapshot.running:
+            return
+        params, spec = snapshot.params, self._problem.spec
+        if len(params) == spec.n_params and spec.param_names[0] in params:  # not a stale run's
+            self._theta = theta_of(spec, params)
+            self.request_render()
+
+    def theta(self) -> np.ndarray | None:
+        """The parameters the picture is (or is about to be) drawn for."""
+        return None if self._theta is None else self._theta.copy()
+
+    def refresh_now(self) -> None:
+        """Redraw now, shown or not (ignores the throttle)."""
+        self._redraw(force=True)
+
+    def render_state(self) -> None:
+        if self._net is not None and self._theta is not None \
+                and (self._theta.tobytes(), self.state.precision) != self._drawn:
+            self._draw_soon()
+
+    def _redraw(self, force: bool = False) -> None:
+        if self._net is None or self._theta is None:
+            return
+        if not (force or self.isVisible()):
+            self.request_render()  # hidden since the request: catch up when shown
+            return
+        self._net.set_theta(self._theta)
+        self._drawn = (self._theta.tobytes(), self.state.precision)
+        self._draw(self.state.precision)
+        self.updated.emit()
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.header.setText("")
+        self.stack.setCurrentWidget(self.message)
+
+    # ---- helpers for the subclasses ------------------------------------------------------------------
+    def _test_mask(self) -> np.ndarray:
+        """True for every table row held out for testing."""
+        mask = np.zeros(self._problem.X_raw.shape[0], dtype=bool)
+        mask[self._rows.test_rows] = True
+        return mask
+
+    def _input_names(self, n: int) -> tuple[str, ...]:
+        names = () if self._problem is None else self._problem.input_names
+        return names if len(names) == n else tuple(f"x{k}" for k in range(1, n + 1))
+
+    @property
+    def _target_name(self) -> str:
+        names = () if self._problem is None else self._problem.target_names
+        return names[0] if names else "y"
+
+    def _apply_font(self) -> None:
+        px = self.scaled_pixels()
+        font = QFont(self.font())
+        font.setPixelSize(px)
+        self.message.setFont(font)
+        big = QFont(font)
+        big.setPixelSize(round(px * 1.15))
+        self.header.setFont(big)
+        self._apply_plot_font(px)
+        self._apply_labels()
+
+    def _apply_plot_font(self, px: int) -> None:
+        raise NotImplementedError
+
+    def _apply_labels(self) -> None:
+        raise NotImplementedError
+
+
+class BoundaryView(LivePicture):
+    """objectName 'boundaryView': P(class 1) over the two raw inputs, the rows, the accuracy.
+
+    BoundaryView(state, parent=None) subscribes to state.setup (the problem), state.shown and
+    state.history (the parameters) and state.precision. Public: refresh_now(), theta(),
+    boundary() -> engine.boundary.BoundaryGrid | None (last drawn), accuracy_text(),
+    test_points() -> (x, y) of the rows drawn hollow, set_font_scale(factor). Signal updated()
+    after every redraw. Only 2-input classifiers (sigmoid output or cross-entropy loss) have
+    a boundary; otherwise the view says why.
+    """
+
+    def __init__(self, state, parent: QWidget | None = None):
+        super().__init__(state, parent)
+        self.setObjectName("boundaryView")
+        self.setAccessibleName("Decision boundary")
         self._ranges = None
         self._boundary = None
-        self._drawn = None  # (theta bytes, precision) the picture on screen was computed for
-        self._grid_soon = qthrottled(self._recompute, timeout=1000 // MAX_GRID_HZ, leading=True, parent=self)
         self._build()
-        self._apply_font()
-        subscribe(self, state.events.setup, self._setup_changed)
-        subscribe(self, state.events.shown, self._shown_changed)
-        subscribe(self, state.events.precision, self.request_render)
-        self._setup_changed(state.setup)
+        self._start()
 
     def _build(self) -> None:
         self.accuracy_label = QLabel(self)
@@ -97,70 +251,67 @@ class BoundaryView(FontScaled, RenderWhenShown, QWidget):
         boundary_pen = pg.mkPen(colors.INK, width=3)
         boundary_pen.setCapStyle(Qt.RoundCap)
         self.boundary_line = pg.PlotDataItem(pen=boundary_pen, connect="pairs")
+        # Training rows filled, test rows hollow (the class's colour as a thick outline).
         self.points = [
-            pg.ScatterPlotItem(symbol="o", size=17, brush=pg.mkBrush(colors.BLUE), pen=pg.mkPen("w", width=1.5)),
-            pg.ScatterPlotItem(symbol="t1", size=20, brush=pg.mkBrush(colors.ORANGE),
-                               pen=pg.mkPen(colors.INK, width=1.5)),
+            pg.ScatterPlotItem(symbol="o", brush=pg.mkBrush(colors.BLUE), pen=pg.mkPen("w", width=1.5)),
+            pg.ScatterPlotItem(symbol="t1", brush=pg.mkBrush(colors.ORANGE), pen=pg.mkPen(colors.INK, width=1.5)),
         ]
-        self.wrong = pg.ScatterPlotItem(symbol="o", size=30, brush=None, pen=pg.mkPen(colors.INK, width=3))
-        for z, it in enumerate((self.boundary_line, self.wrong, *self.points)):
+        self.hollow = [
+            pg.ScatterPlotItem(symbol="o", brush=pg.mkBrush(255, 255, 255, 200), pen=pg.mkPen(colors.BLUE, width=2.5)),
+            pg.ScatterPlotItem(symbol="t1", brush=pg.mkBrush(255, 255, 255, 200),
+                               pen=pg.mkPen(colors.VERMILLION, width=2.5)),
+        ]
+        # The legend's sample for "hollow = test row" (never given data).
+        self.test_sample = pg.ScatterPlotItem(symbol="o", size=12, brush=pg.mkBrush(255, 255, 255),
+                                              pen=pg.mkPen(colors.INK, width=2))
+        self.wrong = pg.ScatterPlotItem(symbol="o", brush=None, pen=pg.mkPen(colors.INK, width=1.5))
+        for z, it in enumerate((self.boundary_line, self.wrong, *self.points, *self.hollow)):
             it.setZValue(10 + z)
             item.addItem(it)
         self.legend = PinnedLegend(item.getViewBox(), "top-left", pen=pg.mkPen(colors.MUTED))
 
-        self.message = QLabel(self)
-        self.message.setObjectName("boundaryMessage")
-        self.message.setWordWrap(True)
-        self.message.setAlignment(Qt.AlignCenter)
         self.plot_page = QWidget(self)
         row = QHBoxLayout(self.plot_page)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(6)
         row.addWidget(self.plot, 1)
         row.addWidget(self.color_bar)
-        self.stack = QStackedWidget(self)
-        self.stack.addWidget(self.plot_page)
-        self.stack.addWidget(self.message)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.accuracy_label)
-        layout.addWidget(self.stack, 1)
+        self._build_pages(self.accuracy_label)
+        self.message.setObjectName("boundaryMessage")
         self._say("Load a classification network and a table to see its decision boundary.")
 
-    # ---- the state ------------------------------------------------------------------------------
-    def _setup_changed(self, setup) -> None:
-        problem = Problem.of(setup)
-        self._problem = problem
-        self._theta = self._boundary = self._drawn = None
-        if problem is None:
-            self._net = None
-            return
-        self._net = Network(problem.spec)
-        if problem.X_raw.shape[1] == 2:
-            self._ranges = (padded_range(problem.X_raw[:, 0]), padded_range(problem.X_raw[:, 1]))
-            cls = problem.Y[:, 0] >= THRESHOLD
-            for k, scatter in enumerate(self.points):
-                rows = problem.X_raw[cls == bool(k)]
-                scatter.setData(rows[:, 0], rows[:, 1])
+    # ---- the problem ------------------------------------------------------------------------------
+    def _applies(self, spec: NetworkSpec) -> str | None:
+        if not is_classifier(spec):
+            return ("The decision boundary belongs to classification: switch the task to "
+                    "classification (sigmoid output, binary cross-entropy). A regression network's "
+                    "picture is its fitted curve or surface.")
+        if spec.n_inputs != 2:
+            return (f"A decision boundary is drawn over two inputs, one per axis; this network has "
+                    f"{spec.n_inputs}, and a picture over {spec.n_inputs} inputs cannot be drawn flat. "
+                    "Choose a table with two inputs (xor, circles, gauss, spiral) to see one.")
+        return None
+
+    def _new_problem(self) -> None:
+        self._boundary = None
+        X_raw, Y = self._problem.X_raw, self._problem.Y
+        self._ranges = (padded_range(X_raw[:, 0]), padded_range(X_raw[:, 1]))
+        cls, test = Y[:, 0] >= THRESHOLD, self._test_mask()
+        size = point_size(X_raw.shape[0])
+        for k in (0, 1):
+            for scatter, rows in ((self.points[k], (cls == bool(k)) & ~test),
+                                  (self.hollow[k], (cls == bool(k)) & test)):
+                scatter.setData(X_raw[rows, 0], X_raw[rows, 1], size=size + 2 * k)
+        self._ring_size = size + 7
+        self.wrong.setData([], [])
         self._write_legend()
-        self._apply_labels()
-        if self._check_applicable():
-            self._shown_changed(self.state.shown)
 
-    def _shown_changed(self, moment) -> None:
-        problem = self._problem
-        if problem is None:
-            return
-        if moment is not None and moment.spec == problem.spec:
-            self._theta = theta_of(problem.spec, moment.params)
-        elif self._theta is None:
-            self._theta = problem.theta0.copy()
-        self.request_render()
-
-    @property
-    def _target_name(self) -> str:
-        names = () if self._problem is None else self._problem.target_names
-        return names[0] if names else "class"
+    def _write_legend(self) -> None:
+        name = self._target_name
+        entries = [(self.points[0], f"{name} = 0"), (self.points[1], f"{name} = 1")]
+        if self._rows is not None and self._rows.test_rows.size:
+            entries.append((self.test_sample, "hollow: test row"))
+        self.legend.set_entries([*entries, (self.boundary_line, f"P = {fmt(THRESHOLD)}")])
 
     def boundary(self):
         return self._boundary
@@ -168,80 +319,46 @@ class BoundaryView(FontScaled, RenderWhenShown, QWidget):
     def accuracy_text(self) -> str:
         return self.accuracy_label.text()
 
-    def refresh_now(self) -> None:
-        """Recompute now, shown or not (ignores the throttle)."""
-        self._recompute(force=True)
-
-    def render_state(self) -> None:
-        if self._applicable() and self._theta is not None \
-                and (self._theta.tobytes(), self.state.precision) != self._drawn:
-            self._grid_soon()
+    def test_points(self) -> tuple[np.ndarray, np.ndarray]:
+        """(x1, x2) of every row drawn hollow, as a test row."""
+        xs = [s.getData()[0] for s in self.hollow]
+        ys = [s.getData()[1] for s in self.hollow]
+        return np.concatenate(xs), np.concatenate(ys)
 
     # ---- drawing -------------------------------------------------------------------------------
-    def _applicable(self) -> bool:
-        spec = None if self._problem is None else self._problem.spec
-        return spec is not None and spec.n_inputs == 2 and is_classifier(spec)
-
-    def _check_applicable(self) -> bool:
-        spec = self._problem.spec
-        if spec.n_inputs != 2:
-            self._say(f"A decision boundary is drawn over two inputs; this network has {spec.n_inputs}.")
-        elif not is_classifier(spec):
-            self._say("The decision boundary belongs to classification: switch the task to "
-                      "classification (sigmoid output, binary cross-entropy).")
-        else:
-            self.stack.setCurrentWidget(self.plot_page)
-            return True
-        return False
-
-    def _say(self, text: str) -> None:
-        self.message.setText(text)
-        self.accuracy_label.setText("")
-        self.stack.setCurrentWidget(self.message)
-
-    def _write_legend(self) -> None:
-        name = self._target_name
-        self.legend.set_entries([(self.points[0], f"{name} = 0"), (self.points[1], f"{name} = 1"),
-                                 (self.boundary_line, f"P = {fmt(THRESHOLD)}")])
-
-    def _recompute(self, force: bool = False) -> None:
-        if not self._applicable() or self._theta is None:
-            return
-        if not (force or self.isVisible()):
-            self.request_render()  # hidden since the request: catch up when shown
-            return
-        problem, d = self._problem, self.state.precision
-        self._net.set_theta(self._theta)
-        g = boundary_grid(self._net, problem.X_raw, problem.Y, problem.scaler, n=GRID_POINTS,
+    def _draw(self, d: int) -> None:
+        problem = self._problem
+        g = boundary_grid(self._net, problem.X_raw, problem.Y, self._rows.scaler, n=GRID_POINTS,
                           range_x=self._ranges[0], range_y=self._ranges[1])
         self._boundary = g
-        self._drawn = (self._theta.tobytes(), d)
         vx, vy = g.values_x, g.values_y
-        dx = (vx[-1] - vx[0]) / (len(vx) - 1)
-        dy = (vy[-1] - vy[0]) / (len(vy) - 1)
         prob = np.nan_to_num(g.prob, nan=0.5)
         self.image.setImage(prob, autoLevels=False, levels=(0.0, 1.0))
-        self.image.setRect(QRectF(vx[0] - dx / 2, vy[0] - dy / 2, vx[-1] - vx[0] + dx, vy[-1] - vy[0] + dy))
+        self.image.setRect(image_rect(vx, vy))
         self.boundary_line.setData(*contour_xy(prob, [THRESHOLD], vx, vy))
         wrong = ~g.row_right
-        self.wrong.setData(problem.X_raw[wrong, 0], problem.X_raw[wrong, 1])
+        self.wrong.setData(problem.X_raw[wrong, 0], problem.X_raw[wrong, 1], size=self._ring_size)
         self.plot.getPlotItem().setRange(xRange=(vx[0], vx[-1]), yRange=(vy[0], vy[-1]), padding=0)
-        n_wrong = int(wrong.sum())
+        self.accuracy_label.setText(self._accuracy_html(g, int(wrong.sum()), d))
+
+    def _accuracy_html(self, g, n_wrong: int, d: int) -> str:
         ringed = f"; the {n_wrong} ringed ◯ {'is' if n_wrong == 1 else 'are'} wrong" if n_wrong else ""
         name = self._target_name
-        self.accuracy_label.setText(
-            f"Accuracy on the table: <b>{g.correct} of {g.total}</b> rows right "
-            f"(<b>{fmt(100.0 * g.accuracy, d)} %</b>){ringed}.<br>"
-            f"<span style='color:{colors.MUTED}'>A row counts as {name} = 1 when "
-            f"P ≥ {fmt(THRESHOLD, d)}: the black line.</span>"
-        )
-        self.updated.emit()
+        rule = (f"<br><span style='color:{colors.MUTED}'>A row counts as {name} = 1 when "
+                f"P ≥ {fmt(THRESHOLD, d)}: the black line.</span>")
+        test_rows = self._rows.test_rows
+        if not test_rows.size:
+            return (f"Accuracy on the table: <b>{g.correct} of {g.total}</b> rows right "
+                    f"(<b>{fmt(100.0 * g.accuracy, d)} %</b>){ringed}.{rule}")
+        parts = []
+        for label, rows in (("training", self._rows.train_rows), ("test (hollow)", test_rows)):
+            right, total = g.rows_right(rows)
+            parts.append(f"{label} <b>{right} of {total}</b> (<b>{fmt(100.0 * right / total, d)} %</b>)")
+        return f"Rows right: {', '.join(parts)}{ringed}.{rule}"
 
     # ---- fonts -----------------------------------------------------------------------------------
     def _apply_labels(self) -> None:
-        names = self._problem.input_names if self._problem is not None else ()
-        if len(names) != 2:
-            names = ("x1", "x2")
+        names = self._input_names(2)
         style = label_style(self.scaled_pixels())
         item = self.plot.getPlotItem()
         item.setLabel("bottom", f"{names[0]} (x<sub>1</sub>, raw units)", **style)
@@ -249,17 +366,9 @@ class BoundaryView(FontScaled, RenderWhenShown, QWidget):
         self.color_bar.set_label(f"P({self._target_name} = 1)", **style)
         self.color_bar.align_to(item.getAxis("bottom"))
 
-    def _apply_font(self) -> None:
-        px = self.scaled_pixels()
-        font = QFont(self.font())
-        font.setPixelSize(px)
-        self.message.setFont(font)
-        big = QFont(font)
-        big.setPixelSize(round(px * 1.15))
-        self.accuracy_label.setFont(big)
+    def _apply_plot_font(self, px: int) -> None:
         tick = tick_font(px - 2)
         style_ticks(self.plot.getPlotItem(), tick)
         self.color_bar.set_tick_font(tick, int(tick.pixelSize() * 3.6))
         self.color_bar.set_range(0.0, 1.0, [(v, fmt(v)) for v in (0.0, 0.25, 0.5, 0.75, 1.0)])
-        self._apply_labels()
         self.legend.set_text_size(f"{px}px")

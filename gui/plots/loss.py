@@ -1,4 +1,6 @@
-"""The live loss plot: every row's loss (faint) and each epoch's mean (bold).
+"""The live loss plot: every row's loss (faint), each epoch's mean (bold) and, when rows are
+held out, the test rows' mean loss after each epoch; for classification a small plot below
+shows each epoch's accuracy on the training rows and on the test rows.
 
 Built as pyqtgraph's speed examples recommend: the two curves are created once
 and only fed data afterwards — `setData` on views of the trainer's growing
@@ -8,7 +10,10 @@ lines only: every grid line costs ~0.2 ms to paint, minor ones made the axes
 the most expensive part of a frame.
 
 x counts rows trained (row k of training sits at x = k); a second axis on top
-counts epochs. Autoscaling never jumps: during a Play run the x range is the
+counts epochs (an epoch is one pass over the training rows, so with rows held out it is shorter
+than the table). The per-epoch numbers (test loss, accuracies) come from the trainer's snapshot
+(computed by the engine after each epoch); the plot only draws them, at x = epoch × rows.
+Autoscaling never jumps: during a Play run the x range is the
 whole run from the start (the curve fills it left to right), otherwise it
 grows in 1-2-5 steps; y only grows, in 1-2-5 steps (whole decades in log
 mode). Panning or zooming by hand stops the following until "Fit" is pressed.
@@ -24,11 +29,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 
 from gui import colors
-from gui.plots.style import PinnedLegend, apply_style, quiet
+from gui.plots.style import PinnedLegend, apply_style, is_classifier, quiet
 from gui.widgets.state_view import RenderWhenShown, subscribe
 
 ROW_PEN = pg.mkPen(colors.qcolor(colors.BLUE, 0.55), width=1)
 EPOCH_PEN = pg.mkPen(colors.VERMILLION, width=3)
+TEST_PEN = pg.mkPen(colors.BLUISH_GREEN, width=3, style=Qt.PenStyle.DashLine)
+ACCURACY_SHARE = 0.3  # of the height, for the accuracy plot under the loss (classification)
 CURVE_BUDGET = 0.15  # at most this share of the time goes into re-feeding the curves
 SYMBOLS_UP_TO = 60  # epoch-mean markers while there are at most this many epochs
 LOG_DECADES = 14  # the log-scale y range never spans more than this
@@ -71,11 +78,14 @@ class EpochAxis(pg.AxisItem):
 
 
 class LossPlot(RenderWhenShown, pg.PlotWidget):
-    """objectName 'lossPlot': every row's loss and each epoch's mean, from `state.history`.
+    """objectName 'lossPlot': every row's loss, each epoch's mean and test loss, from `state.history`.
 
     LossPlot(state, parent=None) renders the run of `state.history` (a gui.trainer.Snapshot)
     whenever it changes, and starts afresh when `state.setup` changes; a hidden plot renders
-    when next shown. Public: set_log(on), log, fit(), set_font_size(points), ranges().
+    when next shown. Curves: rows_curve, epoch_curve, test_curve (legend "test"). For a
+    classifier, `accuracy_plot` (a pg.PlotItem, objectName 'accuracyPlot', under the loss, its
+    x linked to it) has train_accuracy_curve and test_accuracy_curve. Public: set_log(on), log,
+    fit(), set_font_size(points), ranges(), shows_accuracy().
     """
 
     def __init__(self, state, parent=None):
@@ -102,8 +112,10 @@ class LossPlot(RenderWhenShown, pg.PlotWidget):
         self.epoch_curve.setDownsampling(auto=True, method="mean")
         self.epoch_curve.opts["autoDownsampleFactor"] = 0.5
         self.epoch_curve.setClipToView(True)
+        # One point per epoch: few enough to draw whole (no down-sampling).
+        self.test_curve = item.plot(pen=TEST_PEN, antialias=True)
         self.legend = PinnedLegend(item.getViewBox(), "top-right", brush=pg.mkBrush(255, 255, 255, 220))
-        self.legend.set_entries([(self.rows_curve, "each row"), (self.epoch_curve, "epoch mean")])
+        self._build_accuracy()
         self.getViewBox().sigRangeChangedManually.connect(self._stop_following)
         self._log = False
         self._following = True
@@ -114,12 +126,60 @@ class LossPlot(RenderWhenShown, pg.PlotWidget):
         subscribe(self, state.events.history, self.request_render)
         self._setup_changed(state.setup)
 
+    def _build_accuracy(self) -> None:
+        """The accuracy plot, in a grid layout under the loss plot (hidden, no height, for regression)."""
+        grid = pg.GraphicsLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.setCentralItem(grid)
+        grid.addItem(self.plotItem, 0, 0)
+        self.accuracy_plot = acc = quiet(pg.PlotItem())
+        acc.setObjectName("accuracyPlot")
+        grid.addItem(acc, 1, 0)
+        grid.layout.setRowStretchFactor(0, round((1 - ACCURACY_SHARE) * 10))
+        grid.layout.setRowStretchFactor(1, round(ACCURACY_SHARE * 10))
+        acc.setXLink(self.plotItem)
+        acc.setMouseEnabled(x=True, y=False)
+        acc.showGrid(x=True, y=True, alpha=0.15)
+        acc.hideAxis("bottom")
+        acc.getAxis("left").setTicks([[(0.0, "0 %"), (0.5, "50 %"), (1.0, "100 %")]])
+        acc.enableAutoRange(y=False)  # always the whole 0–100 %: a rise is seen for what it is
+        acc.setYRange(0.0, 1.0, padding=0.12)  # room for the 0 % and 100 % labels
+        self.train_accuracy_curve = acc.plot(pen=pg.mkPen(colors.VERMILLION, width=2), antialias=True)
+        self.test_accuracy_curve = acc.plot(pen=pg.mkPen(colors.BLUISH_GREEN, width=2, style=Qt.PenStyle.DashLine),
+                                            antialias=True)
+        self.accuracy_legend = PinnedLegend(acc.getViewBox(), "bottom-right", brush=pg.mkBrush(255, 255, 255, 220))
+        self._accuracy = None
+        self._show_accuracy(False)
+
+    def _show_accuracy(self, on: bool) -> None:
+        if on == self._accuracy:
+            return
+        self._accuracy = on
+        acc = self.accuracy_plot
+        acc.setVisible(on)
+        acc.setMaximumHeight(1e6 if on else 0)  # a hidden item still takes its row: give it none
+
+    def shows_accuracy(self) -> bool:
+        return bool(self._accuracy)
+
+    def _write_legends(self) -> None:
+        setup = self.state.setup
+        test = setup is not None and setup.test_fraction > 0
+        entries = [(self.rows_curve, "each row"), (self.epoch_curve, "epoch mean")]
+        self.legend.set_entries(entries + ([(self.test_curve, "test")] if test else []))
+        acc_entries = [(self.train_accuracy_curve, "training")]
+        self.accuracy_legend.set_entries(acc_entries + ([(self.test_accuracy_curve, "test")] if test else []))
+        self.legend.set_text_size(f"{self._font_pt}pt")
+        self.accuracy_legend.set_text_size(f"{self._font_pt}pt")
+
     # ---- settings ------------------------------------------------------------------------
     def _setup_changed(self, setup) -> None:
         if setup is not None:
             self._epoch_axis.n_rows = max(1, int(setup.dataset.n_rows))
             self._loss_name = LOSS_LABEL.get(setup.spec.loss, "loss")
             self._apply_labels()
+        self._show_accuracy(setup is not None and is_classifier(setup.spec))
+        self._write_legends()
         self._clear()
         self.request_render()
 
@@ -145,7 +205,13 @@ class LossPlot(RenderWhenShown, pg.PlotWidget):
         item = self.getPlotItem()
         for axis in ("left", "bottom", "top"):
             item.getAxis(axis).setStyle(tickFont=font, tickTextOffset=6, maxTickLevel=0)
+        # The two plots' left axes as wide as each other, so their x axes line up.
+        self.accuracy_plot.getAxis("left").setStyle(tickFont=font, tickTextOffset=6)
+        width = round(points * 6)
+        item.getAxis("left").setWidth(width)
+        self.accuracy_plot.getAxis("left").setWidth(width)
         self.legend.set_text_size(f"{points}pt")
+        self.accuracy_legend.set_text_size(f"{points}pt")
         self._apply_labels()
 
     def _apply_labels(self) -> None:
@@ -154,11 +220,13 @@ class LossPlot(RenderWhenShown, pg.PlotWidget):
         item.setLabel("bottom", "rows trained", **style)
         item.setLabel("top", "epoch", **style)
         item.setLabel("left", self._loss_name, **style)
+        self.accuracy_plot.setLabel("left", "accuracy", **style)
 
     # ---- data ------------------------------------------------------------------------------
     def _clear(self) -> None:
-        self.rows_curve.setData([], [])
-        self.epoch_curve.setData([], [])
+        for curve in (self.rows_curve, self.epoch_curve, self.test_curve,
+                      self.train_accuracy_curve, self.test_accuracy_curve):
+            curve.setData([], [])
         self._n = self._n_means = self._scanned = 0
         self._fed: dict[str, tuple[float, float]] = {}  # curve -> (when last fed, how long it took)
         self._ymax = 0.0
@@ -184,6 +252,7 @@ class LossPlot(RenderWhenShown, pg.PlotWidget):
         every frame. `force` feeds both at once (whenever the run is not training)."""
         losses, means = snapshot.losses, snapshot.epoch_means
         n, n_means = losses.shape[0], means.shape[0]
+        self._epoch_axis.n_rows = max(1, int(snapshot.n_rows))  # the training rows: one epoch
         if n < self._scanned:  # rewound or reset: rescan from the start
             self._ymax, self._ymin_pos, self._scanned = 0.0, math.inf, 0
         if n > self._scanned:
@@ -209,10 +278,28 @@ class LossPlot(RenderWhenShown, pg.PlotWidget):
                 self.epoch_curve.setSymbol("o" if few else None)
                 self.epoch_curve.setSymbolSize(8 if few else 0)
                 self.epoch_curve.setData(mean_x, means)
+                self._feed_per_epoch(snapshot, mean_x, n_means)
             self._feed("epochs", now, feed_means)
             self._n_means = n_means
         self._target = snapshot.target_steps
         self._apply_ranges()
+
+    def _feed_per_epoch(self, snapshot, x: np.ndarray, n_means: int) -> None:
+        """The test loss and the accuracies after each epoch (NaN, where they do not apply, is not drawn)."""
+        test = np.asarray(snapshot.epoch_test_losses)[:n_means]
+        finite = np.isfinite(test)
+        self.test_curve.setData(x[finite], test[finite])
+        if finite.any():
+            self._ymax = max(self._ymax, float(test[finite].max()))
+            positive = test[finite & (test > 0)]
+            if positive.size:
+                self._ymin_pos = min(self._ymin_pos, float(positive.min()))
+        if self._accuracy:
+            for curve, values in ((self.train_accuracy_curve, snapshot.epoch_train_accuracy),
+                                  (self.test_accuracy_curve, snapshot.epoch_test_accuracy)):
+                values = np.asarray(values)[:n_means]
+                finite = np.isfinite(values)
+                curve.setData(x[finite], values[finite])
 
     def _due(self, curve: str, now: float) -> bool:
         last, cost = self._fed.get(curve, (0.0, 0.0))

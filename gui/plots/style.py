@@ -218,3 +218,38 @@ class Problem:
                    Y=np.asarray(ds.Y, dtype=float).reshape(X_raw.shape[0], -1), scaler=scaler, theta0=theta0,
                    order=setup.order, seed=int(setup.seed), input_names=tuple(ds.input_names),
                    target_names=tuple(ds.target_names))
+
+
+@dataclass(frozen=True, eq=False)
+class RunRows:
+    """The run's input and target scalers and its training and test rows, for pictures drawn in
+    the table's units with the held-out rows marked.
+
+    Made by building the engine's own Timeline from the setup with the arguments the trainer
+    gives it (no training happens), so a picture can never scale differently from the run or
+    mark other rows as held out. Views are given the state, not the trainer: this is how they
+    learn what the trainer's timeline knows.
+    """
+
+    scaler: object  # inputs: .transform(X_raw) -> X as the network sees it
+    target_scaler: object  # targets: .inverse(Yhat) -> table units
+    train_rows: np.ndarray  # table row indices the run trains on
+    test_rows: np.ndarray  # table row indices held out (may be empty)
+
+    @classmethod
+    def of(cls, setup) -> RunRows | None:
+        if setup is None:
+            return None
+        from engine.timeline import Timeline  # (the plots module stays light to import)
+
+        ds = setup.dataset
+        tl = Timeline(setup.spec, ds.X, ds.Y, init=setup.init, seed=setup.seed, order=setup.order,
+                      scaling=setup.scaling, target_scaling=setup.target_scaling, batch=setup.batch,
+                      test_fraction=setup.test_fraction)
+        return cls(scaler=tl.scaler, target_scaler=tl.target_scaler,
+                   train_rows=np.asarray(tl.train_rows, dtype=int), test_rows=np.asarray(tl.test_rows, dtype=int))
+
+
+def is_classifier(spec: NetworkSpec) -> bool:
+    """A network whose output is a probability of class 1 (sigmoid output or cross-entropy loss)."""
+    return spec.loss == "bce" or spec.activations[-1] == "sigmoid"

@@ -5,10 +5,11 @@ status bar, the canvas and the Timeline always agree on the row.
 """
 from __future__ import annotations
 
+import html
 import math
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from engine.notation import fmt
 from gui import colors
@@ -75,36 +76,67 @@ class StatusReadout:
         set_text(self.rate, f"{count(round(rows_per_second))} rows/s")
 
 
-class DivergenceBanner(QLabel):
-    """Says when training diverged, where, and what to try."""
+class DivergenceBanner(QFrame):
+    """Says when training diverged or the data is far off the network's scale, why, and offers the
+    ways out: back to the last good row, Reset, or scaling the data (engine.diagnosis's advice).
+
+    Signals: backRequested(step) (the last good row of the run), resetRequested(),
+    scaleRequested() (standardise what is not scaled yet)."""
+
+    backRequested = Signal(int)
+    resetRequested = Signal()
+    scaleRequested = Signal()
 
     def __init__(self, state: AppState, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("divergenceBanner")
         self.state = state
-        self.setWordWrap(True)
-        self.setTextFormat(Qt.TextFormat.RichText)
         self.setStyleSheet(
-            f"QLabel#divergenceBanner {{ background: {colors.WARN_FILL}; color: {colors.INK};"
-            f" border: 2px solid {colors.VERMILLION}; border-radius: 6px; padding: 8px 12px; }}")
+            f"QFrame#divergenceBanner {{ background: {colors.WARN_FILL}; color: {colors.INK};"
+            f" border: 2px solid {colors.VERMILLION}; border-radius: 6px; }}"
+            f" QFrame#divergenceBanner QLabel {{ border: none; background: transparent; }}")
+        self.label = QLabel(objectName="divergenceText", wordWrap=True, textFormat=Qt.TextFormat.RichText)
+        self.back = QPushButton("Back to the last good row", objectName="backToGoodRowButton")
+        self.back.setToolTip("move the Timeline back to the last row before the loss ran away; Play goes on "
+                             "from there (Ctrl+Z brings the later rows back)")
+        self.reset = QPushButton("Reset", objectName="bannerResetButton")
+        self.reset.setToolTip("the same starting parameters, history cleared")
+        self.scale = QPushButton("Scale the data", objectName="scaleDataButton")
+        self.scale.setToolTip("standardise the inputs and the targets: a new start")
+        self.back.clicked.connect(lambda: self.backRequested.emit(int(self.state.good_step or 0)))
+        self.reset.clicked.connect(self.resetRequested)
+        self.scale.clicked.connect(self.scaleRequested)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 6, 8, 6)
+        layout.addWidget(self.label, 1)
+        for button in (self.back, self.reset, self.scale):
+            layout.addWidget(button)
         self.hide()
-        subscribe(self, state.events.history, self.render_state)
-        subscribe(self, state.events.cursor, self.render_state)
+        for event in (state.events.history, state.events.cursor, state.events.advice):
+            subscribe(self, event, self.render_state)
+
+    def text(self) -> str:
+        return self.label.text()
 
     def render_state(self, *_args) -> None:
-        history = self.state.history
+        s = self.state
+        history = s.history
         record = None if history is None else history.diverged
-        if record is None or not self.state.at_live_end:
+        if not s.advice or (record is not None and not s.at_live_end):
             self.hide()
             return
-        digits = self.state.precision
-        size = "grew without bound" if not math.isfinite(record.loss) else f"reached {fmt(record.loss, digits)}"
-        hints = [f"a smaller η (try {fmt(record.eta / 10, digits)})"]
-        if self.state.setup is not None and self.state.setup.scaling != "standard":
-            hints.append("standardised inputs (Input scaling → standardised)")
-        self.setText(
-            f"<b>Training diverged</b> at epoch {record.epoch}, row {record.row + 1}, "
-            f"with η = {fmt(record.eta, digits)}: "
-            f"the loss {size}. The last finite parameters (from before that row) are kept. "
-            f"What to try: {' or '.join(hints)}, then press Reset — or move the Timeline back to a good row.")
+        digits = s.precision
+        if record is not None:
+            size = ("grew without bound" if not math.isfinite(record.loss)
+                    else f"reached {fmt(record.loss, digits)}")
+            head = (f"<b>Training diverged</b> at epoch {record.epoch}, row {record.row + 1}, with "
+                    f"η = {fmt(record.eta, digits)}: the loss {size}. The last finite parameters are kept. ")
+        else:
+            head = "<b>The data is far off the network's scale.</b> "
+        self.label.setText(head + html.escape(s.advice))
+        setup = s.setup
+        self.back.setVisible(record is not None and s.good_step is not None)
+        self.reset.setVisible(record is not None)
+        self.scale.setVisible(setup is not None and (setup.scaling == "none" or (
+            setup.task == "regression" and setup.target_scaling == "none")))
         self.show()
