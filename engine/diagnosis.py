@@ -57,6 +57,9 @@ def advice(*, eta: float, loss_at_start: float, diverged: StepRecord | None = No
         parts.append(_scale_advice(loss_at_start, input_scaling, target_scaling, large_inputs, large_targets))
     if diverged is not None:
         parts.append(_runaway_advice(eta, diverged, last_good_step))
+        if input_scaling == "none" and large_inputs and not data_scale_problem(loss_at_start):
+            parts.append("Raw inputs this large make every gradient large: standardised inputs "
+                         "(input scaling: standard) let the same η work.")
     return " ".join(parts)
 
 

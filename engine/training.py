@@ -38,6 +38,7 @@ from engine.network import Network
 from engine.record import StepRecord
 
 ORDERS = ("shuffle", "random", "sequential")
+_all_finite = np.logical_and.reduce
 RUNAWAY_FACTOR = 1e6
 
 
@@ -197,7 +198,7 @@ class Training:
         if self._eta == 0.0:  # nothing moves, so nothing runs away
             return False
         loss = record.loss
-        if not math.isfinite(loss) or not math.isfinite(float(theta.sum())):
+        if not math.isfinite(loss) or not _all_finite(np.isfinite(theta)):  # (a sum would warn on inf − inf)
             return True
         return loss > (self._limit if self._limit is not None else self.runaway_limit)
 

@@ -77,6 +77,7 @@ VIEWS = {
     "raceView": "Learning-rate race",
     "landscapeView": "Loss landscape",
     "boundaryView": "Decision boundary",
+    "fitView": "Fitted curve or surface",
     "derivationPanel": "Why this number?",
     "paramInspector": "Parameters table",
     "dataTable": "Training rows",

@@ -65,7 +65,8 @@ from gui.widgets.timeline_bar import TimelineBar
 BUILD_VIEWS_AFTER_MS = 300  # the plots behind tabs are built this long after the window first shows
 RATE_EVERY_MS = 250  # the rows/s readout changes this often (steadier to read)
 SCALED_VIEWS = ("networkCanvas", "paramInspector", "derivationPanel", "homeworkPanel", "gradCheckView",
-                "lessonPanel", "raceView", "landscapeView", "boundaryView")
+                "lessonPanel", "raceView", "landscapeView", "pictureView")
+PAGE_OF = {"boundaryView": "pictureView", "fitView": "pictureView"}  # views that live inside a lazy page
 
 
 def _empty_plot_scenes(window_ref) -> None:
@@ -160,11 +161,11 @@ class MainWindow(QMainWindow):
         self.views: dict[str, QWidget] = {"networkCanvas": self.canvas, "stepThroughPanel": self.stepper}
         self.lazy_pages = {name: LazyPage(name, build) for name, build in (
             ("raceView", self._build_race), ("landscapeView", self._build_landscape),
-            ("boundaryView", self._build_boundary))}
+            ("pictureView", self._build_picture))}
         self.centre_tabs = self._tabs(
             "centreTabs", (self.network_page, "Network"),
             (self.lazy_pages["raceView"], "Learning-rate race"), (self.lazy_pages["landscapeView"], "Loss landscape"),
-            (self.lazy_pages["boundaryView"], "Decision boundary"))
+            (self.lazy_pages["pictureView"], "Picture"))
 
         self.predict = self._view(PredictPanel)
         self.edit = self._view(EditPanel)
@@ -243,10 +244,14 @@ class MainWindow(QMainWindow):
 
         return self._scaled(self._view(LandscapeView))
 
-    def _build_boundary(self) -> QWidget:
-        from gui.plots.boundary import BoundaryView
+    def _build_picture(self) -> QWidget:
+        """What the network has learned, drawn: the decision boundary of a classifier, the fitted
+        curve or surface of a regression (gui.plots.fit.PictureView shows the one that fits)."""
+        from gui.plots.fit import PictureView
 
-        return self._scaled(self._view(BoundaryView))
+        view = self._scaled(self._view(PictureView))
+        self.views["boundaryView"], self.views["fitView"] = view.boundary, view.fit
+        return view
 
     def _scaled(self, view: QWidget) -> QWidget:
         view.set_font_scale(self.presentation.view_scale())
@@ -421,6 +426,8 @@ class MainWindow(QMainWindow):
         """The view with this objectName (built now if it was still waiting behind its tab)."""
         if name in self.lazy_pages:
             return self.lazy_pages[name].view()
+        if name in PAGE_OF:
+            self.lazy_pages[PAGE_OF[name]].view()
         return self.views.get(name)
 
     def show_view(self, name: str) -> None:

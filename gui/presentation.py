@@ -230,7 +230,7 @@ class Presentation(QObject):
         title.setBold(True)
         for label in w.titles():
             label.setFont(title)
-        w.banner.setFont(big)
+        w.banner.set_text_font(big)
         dpi = w.logicalDpiY() or 96
         w.plot.set_font_size((px if self.on else px * 12 / 13) * 72 / dpi)
         metrics = QFontMetrics(font)

@@ -90,6 +90,11 @@ class Snapshot:
     diverged: StepRecord | None
     eta: float  # the η the next row will use
     target_steps: int | None  # where the current Play run ends (rows), if one is in progress
+    # What the run is trained on, fixed for the run: the scalers fitted on its training rows
+    # (engine.scaling Scaler / TargetScaler) and the table rows held out for testing.
+    scaler: object = None
+    target_scaler: object = None
+    test_rows: tuple | np.ndarray = ()
 
     @property
     def completed_epochs(self) -> int:
@@ -390,7 +395,7 @@ class Trainer(QObject):
             epoch_test_accuracy=_read_only(tl.epoch_test_accuracy.data[:n_means]), row_loss=tl.row_loss,
             row_records=tl.row_records, running=running,
             diverged=record if record is not None and record.diverged else None, eta=self._eta,
-            target_steps=self._target(),
+            target_steps=self._target(), scaler=tl.scaler, target_scaler=tl.target_scaler, test_rows=tl.test_rows,
         )
 
     def _target(self) -> int | None:

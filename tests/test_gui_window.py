@@ -4,6 +4,8 @@ Every number on screen is checked against an independent headless engine run.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -47,12 +49,23 @@ def set_fastest(window):
     assert window.trainer.speed is None
 
 
+def target_units(task="regression"):
+    """(μ, σ) of the target column, by hand: the window standardises regression targets."""
+    y = load_builtin("students-regression").Y[:, 0] if task == "regression" else None
+    if y is None:
+        return 0.0, 1.0
+    mu = sum(y) / len(y)
+    return mu, math.sqrt(sum((v - mu) ** 2 for v in y) / len(y))
+
+
 def engine_run(task="regression", eta=0.1, rows=4, scaling=True, seed=0):
-    """The same training, headless: the numbers the window must show."""
+    """The same training, headless: the numbers the window must show (targets standardised by
+    hand for regression, as the window's default does)."""
     data = load_builtin("students-regression" if task == "regression" else "students-classification")
     net = initialise(Network(preset(task)), DEFAULT_SCHEME, seed)
     X = Standardizer.fit(data.X).transform(data.X) if scaling else data.X
-    tr = Training(net, X, data.Y, eta=eta, order="shuffle", seed=seed)
+    mu, sigma = target_units(task)
+    tr = Training(net, X, (data.Y - mu) / sigma, eta=eta, order="shuffle", seed=seed)
     return tr, [tr.step() for _ in range(rows)]
 
 
@@ -110,9 +123,10 @@ def test_step_shows_exactly_the_engines_numbers(qtbot, window):
     # The data table: the trained row highlighted, its prediction and loss beside it.
     row = table_row(window, expected.row)
     assert row["#"] == f"▶ {expected.row + 1}"
-    assert row["ŷ"] == fmt(expected.y_hat[0]) and row["loss"] == fmt(expected.loss)
+    mu, sigma = target_units()  # the table speaks the table's units: ŷ = μ + σ·O21, L = σ²·L'
+    assert row["ŷ"] == fmt(mu + sigma * expected.y_hat[0]) and row["loss"] == fmt(sigma * (sigma * expected.loss))
     # The status bar.
-    assert fmt(expected.loss) in child(window, QWidget, "statusLoss").text()
+    assert fmt(sigma * (sigma * expected.loss)) in child(window, QWidget, "statusLoss").text()
     assert "epoch 1" in child(window, QWidget, "statusEpoch").text()
     assert f"row {expected.row + 1} of 4" in child(window, QWidget, "statusRow").text()
     # The inspector: value, gradient and update of every parameter.

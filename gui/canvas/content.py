@@ -207,6 +207,15 @@ def build_content(spec: NetworkSpec, moment: Moment | None, lay: CanvasLayout, *
         values["y"] = ys
         c.target_lines.append(f"L = {fmt(record.loss, digits)}")
         values["loss"] = float(record.loss)
+        if moment.targets_scaled:  # the network's y, ŷ and L are standardised: the table's units too
+            y_hat_table, loss_table = moment.y_hat_table, moment.loss_table
+            values["y_hat_table"] = [float(v) for v in y_hat_table]
+            c.target_lines += [f"in {moment.spec.n_outputs == 1 and 'the' or 'their'} table's units:",
+                               *(f"ŷ{'' if spec.n_outputs == 1 else j} = {fmt(v, digits)}"
+                                 for j, v in enumerate(y_hat_table, start=1))]
+            if loss_table is not None:
+                values["loss_table"] = float(loss_table)
+                c.target_lines.append(f"L = {fmt(loss_table, digits)}")
         c.emphasise_target = name == "loss"
         c.grad_norm = grad_norms(spec, record.grads)
         c.path_bands = name in ("backward", "update")

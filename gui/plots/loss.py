@@ -177,6 +177,9 @@ class LossPlot(RenderWhenShown, pg.PlotWidget):
         if setup is not None:
             self._epoch_axis.n_rows = max(1, int(setup.dataset.n_rows))
             self._loss_name = LOSS_LABEL.get(setup.spec.loss, "loss")
+            if setup.target_scaling != "none" and not is_classifier(setup.spec):
+                # The run learns standardised targets: this is its loss, σ⁻² × the table's.
+                self._loss_name += " (standardised targets)"
             self._apply_labels()
         self._show_accuracy(setup is not None and is_classifier(setup.spec))
         self._write_legends()

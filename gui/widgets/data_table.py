@@ -68,6 +68,8 @@ class DataTableModel(QAbstractTableModel):
         self._current_brush = QBrush(CURRENT_FILL)
         self._scaled_brush = QBrush(colors.qcolor(SCALED_TEXT))
         self._first_scaled = 1 << 30  # first column of the scaled inputs (none yet)
+        self._units = None  # engine.scaling.TargetScaler when targets are standardised
+        self._test: frozenset[int] = frozenset()  # rows held out for testing
 
     # ---- content ----------------------------------------------------------------------
     def set_table(self, input_names: Sequence[str], target_names: Sequence[str], X, Y,
@@ -98,13 +100,24 @@ class DataTableModel(QAbstractTableModel):
         self._first_scaled = 1 + len(self._inputs) + 2 * k + 1 if self._Xnet is not None else 1 << 30
         self.endResetModel()
 
-    def set_results(self, records, losses: np.ndarray, current: int | None) -> None:
-        """Per row: the record of its last step (for ŷ) and its loss (live sequences); the highlighted row."""
+    def set_results(self, records, losses: np.ndarray, current: int | None, units=None, loss_name: str = "se",
+                    test_rows=()) -> None:
+        """Per row: the record of its last step (for ŷ) and its loss (live sequences); the highlighted
+        row; `units` (a TargetScaler) turns standardised ŷ and L back into the table's units;
+        `test_rows` are held out (never trained, marked)."""
         n = self.rowCount()
         if n == 0:
             return
         if len(records) != n or len(losses) != n:  # a run of another table (the setup just changed)
             records, losses = [None] * n, np.full(n, np.nan)
+        self._units = None if units is None or units.is_identity else units
+        if self._units is not None:
+            table_losses = self._units.loss_to_table(np.asarray(losses), loss_name)
+            losses = np.full(n, np.nan) if table_losses is None else table_losses
+        test = frozenset(int(r) for r in test_rows)
+        if test != self._test:
+            self._test = test
+            self.dataChanged.emit(self.index(0, 0), self.index(n - 1, 0), [DISPLAY, TOOLTIP, FOREGROUND])
         self._records, self._loss = records, losses
         old, self._current = self._current, current
         first = 1 + len(self._inputs) + self._Y.shape[1]
@@ -161,7 +174,9 @@ class DataTableModel(QAbstractTableModel):
         col -= k
         if col < k:
             record = self._records[row] if row < len(self._records) else None
-            return np.nan if record is None else record.y_hat[col]
+            if record is None:
+                return np.nan
+            return record.y_hat[col] if self._units is None else self._units.inverse(record.y_hat)[col]
         col -= k
         if col == 0:
             return self._loss[row] if row < self._loss.shape[0] else np.nan
@@ -174,7 +189,8 @@ class DataTableModel(QAbstractTableModel):
         row, col = index.row(), index.column()
         if role == DISPLAY:
             if col == 0:
-                return f"▶ {row + 1}" if row == self._current else str(row + 1)
+                mark = " test" if row in self._test else ""
+                return (f"▶ {row + 1}" if row == self._current else str(row + 1)) + mark
             value = self.value(row, col)
             return "—" if value is None or value != value else fmt(value, self._digits)
         if role == ALIGN:
@@ -184,7 +200,9 @@ class DataTableModel(QAbstractTableModel):
         if role == FONT:
             return self._bold if row == self._current else None
         if role == FOREGROUND:
-            return self._scaled_brush if col >= self._first_scaled else None
+            return self._scaled_brush if col >= self._first_scaled or (col == 0 and row in self._test) else None
+        if role == TOOLTIP and col == 0 and row in self._test:
+            return "held out for testing: never trained on; its loss is part of the test loss"
         if role == TOOLTIP and col > 0:
             value = self.value(row, col)
             return None if value is None or value != value else fmt_full(value)
@@ -260,7 +278,11 @@ class DataTable(RenderWhenShown, QTableView):
         else:
             records, losses = [None] * n, np.full(n, np.nan)
         current = None if shown is None else shown.row
-        model.set_results(records, losses, current)
+        if history is not None and state.setup is not None:
+            model.set_results(records, losses, current, units=history.target_scaler, loss_name=state.setup.loss,
+                              test_rows=history.test_rows)
+        else:
+            model.set_results(records, losses, current)
         running = history is not None and history.running
         follow = not running or (state.speed is not None and state.speed <= SLOW_SPEED)
         if follow and current is not None and 0 <= current < n:
@@ -292,7 +314,7 @@ class DataTable(RenderWhenShown, QTableView):
         for col in range(model.columnCount()):
             title = model.headerData(col, HORIZONTAL) or ""
             if col == 0:
-                width = bfm.horizontalAdvance(f"▶ {max(1, model.rowCount())}") + PADDING
+                width = bfm.horizontalAdvance(f"▶ {max(1, model.rowCount())} test") + PADDING
             elif col < model.own_columns:
                 width = self._widest(bfm, [model.value(r, col) for r in range(model.rowCount())], digits)
             else:

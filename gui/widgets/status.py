@@ -66,10 +66,16 @@ class StatusReadout:
         not_started = s.cursor == 0 and m.kind != "after_step"
         set_text(self.epoch, f"epoch {r.epoch}" + (" (not started)" if not_started else ""))
         set_text(self.row, f"row {r.row + 1} of {n_rows} ({what}) · {count(s.cursor)} rows")
-        text = f"loss {fmt(r.loss, digits)}"
+        # In the table's units (with standardised targets the network's own loss is σ⁻² of it).
+        units = m.target_scaler if m.targets_scaled else None
+        loss = m.loss_table if units is not None and m.loss_table is not None else r.loss
+        text = f"loss {fmt(loss, digits)}"
         history = s.history
         if history is not None and history.epoch_means.shape[0] and s.at_live_end:
-            text += f" · epoch mean {fmt(float(history.epoch_means[-1]), digits)}"
+            mean = float(history.epoch_means[-1])
+            if units is not None and m.loss_table is not None:
+                mean = units.loss_to_table(mean, m.spec.loss)
+            text += f" · epoch mean {fmt(mean, digits)}"
         set_text(self.loss, text)
 
     def show_rate(self, rows_per_second: float) -> None:
@@ -117,6 +123,11 @@ class DivergenceBanner(QFrame):
 
     def text(self) -> str:
         return self.label.text()
+
+    def set_text_font(self, font) -> None:
+        """Zoom and presentation mode: the message and its buttons in this font."""
+        for widget in (self, self.label, self.back, self.reset, self.scale):
+            widget.setFont(font)
 
     def render_state(self, *_args) -> None:
         s = self.state
