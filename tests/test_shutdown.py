@@ -16,12 +16,19 @@ import threading
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
 
 ROOT = Path(__file__).resolve().parent.parent
 SOAK = os.environ.get("SOAK") == "1"
 CYCLES = 50
 FRESH_RUNS = 50 if SOAK else 6  # the build_window script; ~1 s each, two at a time on two cores
 MAIN_RUNS = 50 if SOAK else 4  # the launcher
+
+
+def settle() -> None:
+    """Run what a closed window left queued: deferred deletes first, then pending events."""
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QCoreApplication.processEvents()
 
 
 def threads_now() -> set[threading.Thread]:
@@ -48,13 +55,13 @@ def test_fifty_open_train_close_cycles_leave_no_thread(qtbot):
             qtbot.waitUntil(lambda t=trainer: t.timeline.steps >= 8, timeout=10_000)
             assert trainer.running
         window.close()
-        qtbot.wait(1)  # one turn of the event loop: deferred deletes and queued signals run now
+        settle()  # deferred deletes and queued signals run now
         assert not window.isVisible()
         assert not trainer.worker_alive, f"cycle {cycle}: the training thread outlived its window"
         left = threads_now() - before
         assert not left, f"cycle {cycle}: threads left behind: {sorted(t.name for t in left)}"
         window.deleteLater()
-    qtbot.wait(1)
+    settle()
 
 
 # The scripts call nothing to clean up: whatever is alive at the end is the interpreter's to destroy.
