@@ -24,14 +24,14 @@ from engine import activations, diagnosis, losses
 from engine.batch import batch_predict, batch_row_losses
 from engine.cli_types import assignment, batch_size, epochs, eta, layers, noise, numbers, points, seed, test_fraction
 from engine.data import BUILTIN_PREFIX, BUILTINS, CsvError, Dataset, resolve_data
-from engine.evaluation import split_rows
 from engine.fast import FastTraining
 from engine.gradcheck import gradient_check
 from engine.init import default_init, initialise
 from engine.network import Network
 from engine.playground import GENERATED, TASK_OF
 from engine.record import StepRecord
-from engine.scaling import Scaler, TargetScaler
+from engine.run_table import RunTable
+from engine.scaling import TargetScaler
 from engine.settings import DEFAULT_POINTS, MAX_NOISE, MAX_POINTS, MIN_POINTS, SCALINGS, TARGET_SCALINGS
 from engine.spec import PRESETS, NetworkSpec, preset
 from engine.training import ORDERS
@@ -228,13 +228,13 @@ def run_train(args) -> dict[str, Any]:
     if target_kind == "standard" and classification:
         raise UsageError("--target-scale standard does not suit classification: its targets are labels 0 and 1 "
                          "(the loss and the accuracy need them as they are); use --target-scale none")
-    train_rows, test_rows = split_rows(dataset.n_rows, args.test_fraction, args.seed)
+    # Split and scaled as the window's runs are (scalers fitted on the training rows only).
+    table = RunTable.of(dataset.X, dataset.Y, scaling=args.scale, target_scaling=target_kind,
+                        test_fraction=args.test_fraction, seed=args.seed)
+    train_rows, test_rows, X, Y = table.train_rows, table.test_rows, table.X, table.Y
+    target_scaler = table.target_scaler
     if args.batch > len(train_rows):
         raise UsageError(f"--batch: must be 1–{len(train_rows)} (the training rows), got {args.batch}")
-    # Fitted on the training rows only: the held-out rows must not shape what the network sees.
-    scaler = Scaler.fit(dataset.X[train_rows], args.scale)
-    target_scaler = TargetScaler.fit(dataset.Y[train_rows], target_kind)
-    X, Y = scaler.transform(dataset.X), target_scaler.transform(dataset.Y)
     network = build_network(args, spec)
     run = FastTraining(spec, network.theta, X[train_rows], Y[train_rows], eta=args.eta, order=args.order,
                        seed=args.seed, batch=args.batch, rows=train_rows)

@@ -22,8 +22,7 @@ from engine import evaluation
 from engine.init import DEFAULT_SCHEME, initialise
 from engine.network import Network
 from engine.record import StepRecord
-from engine.scaling import Scaler, TargetScaler
-from engine.settings import SCALINGS, TARGET_SCALINGS
+from engine.run_table import RunTable
 from engine.spec import NetworkSpec
 from engine.training import Checkpoint, Training
 
@@ -101,26 +100,16 @@ class Timeline:
     def __init__(self, spec: NetworkSpec, X, Y, *, init: str = DEFAULT_SCHEME, seed: int = 0,
                  order: str = "shuffle", scaling: str = "standard", eta: float = 0.1,
                  target_scaling: str = "none", batch: int = 1, test_fraction: float = 0.0):
-        if scaling not in SCALINGS:
-            raise ValueError(f"unknown input scaling {scaling!r} (choose from {', '.join(SCALINGS)})")
-        if target_scaling not in TARGET_SCALINGS:
-            raise ValueError(f"unknown target scaling {target_scaling!r} "
-                             f"(choose from {', '.join(TARGET_SCALINGS)})")
-        self.spec = spec
-        self.X_raw = np.asarray(X, dtype=float)
-        self.Y_raw = np.asarray(Y, dtype=float).reshape(self.X_raw.shape[0], -1)
+        table = RunTable.of(X, Y, scaling=scaling, target_scaling=target_scaling, test_fraction=test_fraction,
+                            seed=seed)
+        self.spec, self.table = spec, table
+        self.X_raw, self.Y_raw, self.X, self.Y = table.X_raw, table.Y_raw, table.X, table.Y
+        self.scaler, self.target_scaler = table.scaler, table.target_scaler
+        self.train_rows, self.test_rows = table.train_rows, table.test_rows
         self.init, self.seed, self.order, self.scaling = init, int(seed), order, scaling
         self.target_scaling, self.batch, self.test_fraction = target_scaling, int(batch), float(test_fraction)
-        self.train_rows, self.test_rows = evaluation.split_rows(self.X_raw.shape[0], self.test_fraction, self.seed)
-        for a in (self.train_rows, self.test_rows):
-            a.flags.writeable = False
-        self.scaler = Scaler.fit(self.X_raw[self.train_rows], scaling)
-        self.target_scaler = TargetScaler.fit(self.Y_raw[self.train_rows], target_scaling)
-        self.X = self.scaler.transform(self.X_raw)
-        self.Y = self.target_scaler.transform(self.Y_raw)
         # The two parts as the network sees them, sliced once (measured after every epoch).
-        self._train_part = (self.X[self.train_rows], self.Y[self.train_rows])
-        self._test_part = (self.X[self.test_rows], self.Y[self.test_rows])
+        self._train_part, self._test_part = table.train, table.test
         network = initialise(Network(spec), init, self.seed)
         self.initial_theta = network.theta.copy()
         self.initial_theta.flags.writeable = False

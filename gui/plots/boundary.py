@@ -8,7 +8,7 @@ black ring around every row the network gets wrong) and the accuracy on both. Nu
 from engine.boundary and engine.contours.
 
 `LivePicture` is the part every picture shares. It reads the application state: the problem
-from `state.setup` (with the run's scalers and test rows, `RunRows`), and the parameters
+from `state.setup` (split and scaled as the run trains on it, `Problem`), and the parameters
 from `state.shown.params` (the one moment every view shows) or, while a run is training,
 from `state.history.params` (the trainer's latest: when training flat out, the window moves
 only the history each frame, not the shown moment). Redrawing goes through a superqt
@@ -35,7 +35,6 @@ from gui.plots.style import (
     ColorScale,
     PinnedLegend,
     Problem,
-    RunRows,
     apply_style,
     is_classifier,
     label_style,
@@ -71,6 +70,11 @@ def image_rect(vx: np.ndarray, vy: np.ndarray) -> QRectF:
     return QRectF(vx[0] - dx / 2, vy[0] - dy / 2, vx[-1] - vx[0] + dx, vy[-1] - vy[0] + dy)
 
 
+def hollow_row_sample() -> pg.ScatterPlotItem:
+    """The legend's sample for "hollow = a test row" (never given data)."""
+    return pg.ScatterPlotItem(symbol="o", size=12, brush=pg.mkBrush(255, 255, 255), pen=pg.mkPen(colors.INK, width=2))
+
+
 class LivePicture(FontScaled, RenderWhenShown, QWidget):
     """What the live pictures share: a message page or a plot page, the problem and the run's rows,
     the parameters to draw (shown moment, or the run's latest while training), a throttled redraw.
@@ -87,7 +91,6 @@ class LivePicture(FontScaled, RenderWhenShown, QWidget):
         apply_style()
         self.state = state
         self._problem: Problem | None = None
-        self._rows: RunRows | None = None
         self._net: Network | None = None
         self._theta: np.ndarray | None = None
         self._drawn = None  # (theta bytes, precision) the picture on screen was computed for
@@ -102,7 +105,14 @@ class LivePicture(FontScaled, RenderWhenShown, QWidget):
         subscribe(self, self.state.events.precision, self.request_render)
         self._setup_changed(self.state.setup)
 
-    def _build_pages(self, header: QLabel) -> None:
+    def _build_pages(self, header: QLabel, color_bar: QWidget) -> None:
+        """The header over either the picture (plot with its colour scale beside it) or a message."""
+        self.plot_page = QWidget(self)
+        row = QHBoxLayout(self.plot_page)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        row.addWidget(self.plot, 1)
+        row.addWidget(color_bar)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.setAlignment(Qt.AlignCenter)
@@ -118,14 +128,13 @@ class LivePicture(FontScaled, RenderWhenShown, QWidget):
     # ---- the state ------------------------------------------------------------------------------
     def _setup_changed(self, setup) -> None:
         self._problem = problem = Problem.of(setup)
-        self._theta = self._drawn = self._rows = self._net = None
+        self._theta = self._drawn = self._net = None
         if problem is None:
             return
         why = self._applies(problem.spec)
         if why is not None:
             self._say(why)
             return
-        self._rows = RunRows.of(setup)
         self._net = Network(problem.spec)
         self.stack.setCurrentWidget(self.plot_page)
         self._new_problem()
@@ -184,7 +193,7 @@ class LivePicture(FontScaled, RenderWhenShown, QWidget):
     def _test_mask(self) -> np.ndarray:
         """True for every table row held out for testing."""
         mask = np.zeros(self._problem.X_raw.shape[0], dtype=bool)
-        mask[self._rows.test_rows] = True
+        mask[self._problem.test_rows] = True
         return mask
 
     def _input_names(self, n: int) -> tuple[str, ...]:
@@ -262,21 +271,14 @@ class BoundaryView(LivePicture):
                                pen=pg.mkPen(colors.VERMILLION, width=2.5)),
         ]
         # The legend's sample for "hollow = test row" (never given data).
-        self.test_sample = pg.ScatterPlotItem(symbol="o", size=12, brush=pg.mkBrush(255, 255, 255),
-                                              pen=pg.mkPen(colors.INK, width=2))
+        self.test_sample = hollow_row_sample()
         self.wrong = pg.ScatterPlotItem(symbol="o", brush=None, pen=pg.mkPen(colors.INK, width=1.5))
         for z, it in enumerate((self.boundary_line, self.wrong, *self.points, *self.hollow)):
             it.setZValue(10 + z)
             item.addItem(it)
         self.legend = PinnedLegend(item.getViewBox(), "top-left", pen=pg.mkPen(colors.MUTED))
 
-        self.plot_page = QWidget(self)
-        row = QHBoxLayout(self.plot_page)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(6)
-        row.addWidget(self.plot, 1)
-        row.addWidget(self.color_bar)
-        self._build_pages(self.accuracy_label)
+        self._build_pages(self.accuracy_label, self.color_bar)
         self.message.setObjectName("boundaryMessage")
         self._say("Load a classification network and a table to see its decision boundary.")
 
@@ -294,7 +296,7 @@ class BoundaryView(LivePicture):
 
     def _new_problem(self) -> None:
         self._boundary = None
-        X_raw, Y = self._problem.X_raw, self._problem.Y
+        X_raw, Y = self._problem.X_raw, self._problem.Y_raw
         self._ranges = (padded_range(X_raw[:, 0]), padded_range(X_raw[:, 1]))
         cls, test = Y[:, 0] >= THRESHOLD, self._test_mask()
         size = point_size(X_raw.shape[0])
@@ -309,7 +311,7 @@ class BoundaryView(LivePicture):
     def _write_legend(self) -> None:
         name = self._target_name
         entries = [(self.points[0], f"{name} = 0"), (self.points[1], f"{name} = 1")]
-        if self._rows is not None and self._rows.test_rows.size:
+        if self._problem is not None and self._problem.test_rows.size:
             entries.append((self.test_sample, "hollow: test row"))
         self.legend.set_entries([*entries, (self.boundary_line, f"P = {fmt(THRESHOLD)}")])
 
@@ -328,7 +330,7 @@ class BoundaryView(LivePicture):
     # ---- drawing -------------------------------------------------------------------------------
     def _draw(self, d: int) -> None:
         problem = self._problem
-        g = boundary_grid(self._net, problem.X_raw, problem.Y, self._rows.scaler, n=GRID_POINTS,
+        g = boundary_grid(self._net, problem.X_raw, problem.Y_raw, problem.scaler, n=GRID_POINTS,
                           range_x=self._ranges[0], range_y=self._ranges[1])
         self._boundary = g
         vx, vy = g.values_x, g.values_y
@@ -346,12 +348,12 @@ class BoundaryView(LivePicture):
         name = self._target_name
         rule = (f"<br><span style='color:{colors.MUTED}'>A row counts as {name} = 1 when "
                 f"P ≥ {fmt(THRESHOLD, d)}: the black line.</span>")
-        test_rows = self._rows.test_rows
+        test_rows = self._problem.test_rows
         if not test_rows.size:
             return (f"Accuracy on the table: <b>{g.correct} of {g.total}</b> rows right "
                     f"(<b>{fmt(100.0 * g.accuracy, d)} %</b>){ringed}.{rule}")
         parts = []
-        for label, rows in (("training", self._rows.train_rows), ("test (hollow)", test_rows)):
+        for label, rows in (("training", self._problem.train_rows), ("test (hollow)", test_rows)):
             right, total = g.rows_right(rows)
             parts.append(f"{label} <b>{right} of {total}</b> (<b>{fmt(100.0 * right / total, d)} %</b>)")
         return f"Rows right: {', '.join(parts)}{ringed}.{rule}"

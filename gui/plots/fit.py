@@ -15,14 +15,22 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QWidget
+from PySide6.QtWidgets import QLabel, QStackedWidget, QWidget
 
 from engine.boundary import fitted_line, fitted_surface, padded_range
 from engine.contours import contour_levels, contour_xy
 from engine.notation import fmt
 from engine.spec import NetworkSpec
 from gui import colors
-from gui.plots.boundary import GRID_POINTS, BoundaryView, LivePicture, image_rect, pastel_map, point_size
+from gui.plots.boundary import (
+    GRID_POINTS,
+    BoundaryView,
+    LivePicture,
+    hollow_row_sample,
+    image_rect,
+    pastel_map,
+    point_size,
+)
 from gui.plots.style import ColorScale, PinnedLegend, is_classifier, label_style, quiet, style_ticks, tick_font
 from gui.widgets.state_view import subscribe
 
@@ -66,21 +74,14 @@ class FitView(LivePicture):
         self.curve = pg.PlotDataItem(pen=pg.mkPen(colors.VERMILLION, width=3), antialias=True)
         self.train_points = pg.ScatterPlotItem(symbol="o", pen=pg.mkPen(colors.INK, width=1))
         self.hollow_points = pg.ScatterPlotItem(symbol="o", brush=pg.mkBrush(255, 255, 255, 0))
-        self.test_sample = pg.ScatterPlotItem(symbol="o", size=12, brush=pg.mkBrush(255, 255, 255),
-                                              pen=pg.mkPen(colors.INK, width=2))
+        self.test_sample = hollow_row_sample()
         for z, it in enumerate((self.image, self.contours, self.curve, self.train_points, self.hollow_points)):
             it.setZValue(z)
             item.addItem(it)
         self.legend = PinnedLegend(item.getViewBox(), "top-left", pen=pg.mkPen(colors.MUTED))
         self.color_bar = ColorScale(self.cmap)
         self.color_bar.setObjectName("fitColorScale")
-        self.plot_page = QWidget(self)
-        row = QHBoxLayout(self.plot_page)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(6)
-        row.addWidget(self.plot, 1)
-        row.addWidget(self.color_bar)
-        self._build_pages(self.caption)
+        self._build_pages(self.caption, self.color_bar)
         self.message.setObjectName("fitMessage")
         self._say("Load a regression network and a table to see its fitted curve.")
 
@@ -101,7 +102,7 @@ class FitView(LivePicture):
 
     def _new_problem(self) -> None:
         self._fit = None
-        X, y = self._problem.X_raw, self._problem.Y[:, 0]
+        X, y = self._problem.X_raw, self._problem.Y_raw[:, 0]
         test = self._test_mask()
         size = point_size(X.shape[0]) + (2 if self.surface else 0)
         self._x_range = padded_range(X[:, 0], 0.05)
@@ -128,7 +129,7 @@ class FitView(LivePicture):
 
     def _write_legend(self) -> None:
         entries = [(self.train_points, "training rows")]
-        if self._rows.test_rows.size:
+        if self._problem.test_rows.size:
             entries.append((self.test_sample, "hollow: test rows"))
         if not self.surface:
             entries.append((self.curve, "ŷ, the network's output"))
@@ -147,7 +148,7 @@ class FitView(LivePicture):
 
     # ---- drawing -------------------------------------------------------------------------------
     def _draw(self, d: int) -> None:
-        rows = self._rows
+        rows = self._problem
         if self.surface:
             f = fitted_surface(self._net, self._x_range, self._y_range, rows.scaler, rows.target_scaler,
                                n=SURFACE_POINTS)
@@ -171,7 +172,7 @@ class FitView(LivePicture):
         self.caption.setText(
             f"Fitted {'surface' if self.surface else 'curve'}: {what}.<br>"
             f"<span style='color:{colors.MUTED}'>In the table's own units; filled dots train the "
-            f"network{', hollow ones are held out to test it' if self._rows.test_rows.size else ''}.</span>")
+            f"network{', hollow ones are held out to test it' if self._problem.test_rows.size else ''}.</span>")
 
     # ---- fonts -----------------------------------------------------------------------------------
     def _apply_labels(self) -> None:

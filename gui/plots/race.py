@@ -242,7 +242,7 @@ class RaceView(FontScaled, QWidget):
             self._set_status("Load a network and a table first.", error=True)
             return False
         self._race = Race(p.spec, p.theta0, p.X, p.Y, self.etas(), epochs=self.epochs_input.value(),
-                          order=p.order, seed=p.seed)
+                          order=p.order, seed=p.seed, batch=p.batch)
         self._results = None
         self._clear()
         self.legend.set_entries([(self.curves[i], self._lane_text(lane.eta, "…"))

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine.init import initialise
 from engine.network import Network
-from engine.scaling import Standardizer
+from engine.run_table import RunTable
 from engine.spec import NetworkSpec
 from gui import colors
 
@@ -191,17 +191,21 @@ class ColorScale(pg.PlotWidget):
 # ---- the problem a plot studies ----------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
 class Problem:
-    """What the plots study, from the state's setup alone: the table in its own units and as
-    the network sees it, the run's start parameters and its row order."""
+    """What the plots study, from the state's setup alone: the table split and scaled exactly as
+    the run trains on it (engine.run_table), the run's start parameters and its row order.
+
+    X_raw, Y_raw are every row in the table's units (the pictures draw them, held-out rows
+    hollow); X, Y are the training rows as the network sees them (the landscape's and the
+    race's losses are the run's own)."""
 
     spec: NetworkSpec
-    X_raw: np.ndarray  # (rows, inputs) as in the table
-    X: np.ndarray  # (rows, inputs) as the network sees them
-    Y: np.ndarray  # (rows, outputs)
-    scaler: Standardizer
+    table: RunTable
+    X: np.ndarray  # (training rows, inputs) as the network sees them
+    Y: np.ndarray  # (training rows, outputs) as the network learns them
     theta0: np.ndarray  # the start parameters (setup.init, setup.seed)
     order: str
     seed: int
+    batch: int
     input_names: tuple[str, ...]
     target_names: tuple[str, ...]
 
@@ -210,44 +214,37 @@ class Problem:
         if setup is None:
             return None
         ds = setup.dataset
-        X_raw = np.asarray(ds.X, dtype=float)
-        scaler = (Standardizer.fit(X_raw) if setup.scaling == "standard"
-                  else Standardizer.identity(X_raw.shape[1]))
+        table = RunTable.of(ds.X, ds.Y, scaling=setup.scaling, target_scaling=setup.target_scaling,
+                            test_fraction=setup.test_fraction, seed=setup.seed)
         theta0 = initialise(Network(setup.spec), setup.init, setup.seed).theta.copy()
-        return cls(spec=setup.spec, X_raw=X_raw, X=scaler.transform(X_raw),
-                   Y=np.asarray(ds.Y, dtype=float).reshape(X_raw.shape[0], -1), scaler=scaler, theta0=theta0,
-                   order=setup.order, seed=int(setup.seed), input_names=tuple(ds.input_names),
-                   target_names=tuple(ds.target_names))
+        X, Y = table.train
+        return cls(spec=setup.spec, table=table, X=X, Y=Y, theta0=theta0, order=setup.order, seed=int(setup.seed),
+                   batch=int(setup.batch), input_names=tuple(ds.input_names), target_names=tuple(ds.target_names))
 
+    # the table's own view of it, for the pictures
+    @property
+    def X_raw(self) -> np.ndarray:
+        return self.table.X_raw
 
-@dataclass(frozen=True, eq=False)
-class RunRows:
-    """The run's input and target scalers and its training and test rows, for pictures drawn in
-    the table's units with the held-out rows marked.
+    @property
+    def Y_raw(self) -> np.ndarray:
+        return self.table.Y_raw
 
-    Made by building the engine's own Timeline from the setup with the arguments the trainer
-    gives it (no training happens), so a picture can never scale differently from the run or
-    mark other rows as held out. Views are given the state, not the trainer: this is how they
-    learn what the trainer's timeline knows.
-    """
+    @property
+    def scaler(self):
+        return self.table.scaler
 
-    scaler: object  # inputs: .transform(X_raw) -> X as the network sees it
-    target_scaler: object  # targets: .inverse(Yhat) -> table units
-    train_rows: np.ndarray  # table row indices the run trains on
-    test_rows: np.ndarray  # table row indices held out (may be empty)
+    @property
+    def target_scaler(self):
+        return self.table.target_scaler
 
-    @classmethod
-    def of(cls, setup) -> RunRows | None:
-        if setup is None:
-            return None
-        from engine.timeline import Timeline  # (the plots module stays light to import)
+    @property
+    def train_rows(self) -> np.ndarray:
+        return self.table.train_rows
 
-        ds = setup.dataset
-        tl = Timeline(setup.spec, ds.X, ds.Y, init=setup.init, seed=setup.seed, order=setup.order,
-                      scaling=setup.scaling, target_scaling=setup.target_scaling, batch=setup.batch,
-                      test_fraction=setup.test_fraction)
-        return cls(scaler=tl.scaler, target_scaler=tl.target_scaler,
-                   train_rows=np.asarray(tl.train_rows, dtype=int), test_rows=np.asarray(tl.test_rows, dtype=int))
+    @property
+    def test_rows(self) -> np.ndarray:
+        return self.table.test_rows
 
 
 def is_classifier(spec: NetworkSpec) -> bool:

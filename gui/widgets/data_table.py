@@ -20,7 +20,7 @@ from PySide6.QtGui import QBrush, QFont, QFontMetrics
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from engine.notation import MINUS, SIGNIFICANT, fmt, fmt_full, output_name
-from engine.scaling import Standardizer
+from engine.run_table import RunTable
 from gui import colors
 from gui.widgets.state_view import RenderWhenShown, subscribe
 
@@ -94,7 +94,7 @@ class DataTableModel(QAbstractTableModel):
         heads.append(("loss", "this row's loss when it was last trained"))
         if self._Xnet is not None:
             notes = list(scale_note) or [""] * len(self._inputs)
-            heads += [(f"x{_sub(i + 1)}", f"what input {i + 1} of the network receives: {name} standardised {note}")
+            heads += [(f"x{_sub(i + 1)}", f"what input {i + 1} of the network receives: {name} scaled {note}")
                       for i, (name, note) in enumerate(zip(self._inputs, notes))]
         self._headers = heads
         self._first_scaled = 1 + len(self._inputs) + 2 * k + 1 if self._Xnet is not None else 1 << 30
@@ -254,11 +254,14 @@ class DataTable(RenderWhenShown, QTableView):
             ds = setup.dataset
             X = np.asarray(ds.X, dtype=float)
             scaled, notes = None, ()
-            if setup.scaling == "standard":
-                scaler = Standardizer.fit(X)
-                scaled = scaler.transform(X)
-                notes = [f"(mean {fmt(m, self.state.precision)}, deviation {fmt(s, self.state.precision)})"
-                         for m, s in zip(scaler.mean, scaler.std)]
+            if setup.scaling != "none":  # as the run scales them (fitted on its training rows)
+                table = RunTable.of(X, ds.Y, scaling=setup.scaling, target_scaling=setup.target_scaling,
+                                    test_fraction=setup.test_fraction, seed=setup.seed)
+                scaled = table.X
+                offset, scale = ("minimum", "range") if setup.scaling == "minmax" else ("mean", "deviation")
+                d = self.state.precision
+                notes = [f"({offset} {fmt(m, d)}, {scale} {fmt(v, d)} over the training rows)"
+                         for m, v in zip(table.scaler.offset, table.scaler.scale)]
             outputs = [output_name(setup.spec, k) for k in range(1, setup.spec.n_outputs + 1)]
             self.model_.set_table(ds.input_names, ds.target_names, X, ds.Y, X_net=scaled, scale_note=notes,
                                   output_names=outputs)
