@@ -70,6 +70,7 @@ class Controller(QObject):
         self.undo_stack = QUndoStack(self)
         self.pacer = FramePacer(self)
         self._quiet = 0
+        self._diagnosed: tuple | None = None  # (timeline, diverged record) the state's advice is about
         ev = state.events
         ev.eta.connect(self._eta_changed)
         ev.epochs.connect(trainer.set_run_epochs)
@@ -265,9 +266,12 @@ class Controller(QObject):
         with self.batch():
             self.state.cursor = snapshot.steps
             self.state.history = snapshot
-            self.state.good_step = (diagnosis.last_good_step(tl.losses.view(), tl.training.runaway_limit)
-                                    if snapshot.diverged is not None else None)
-            self.state.advice = diagnosis.timeline_advice(tl)
+            seen = self._diagnosed  # the advice changes with the run or a divergence only
+            if seen is None or seen[0] is not tl or seen[1] is not snapshot.diverged:
+                self._diagnosed = (tl, snapshot.diverged)
+                self.state.good_step = (diagnosis.last_good_step(tl.losses.view(), tl.training.runaway_limit)
+                                        if snapshot.diverged is not None else None)
+                self.state.advice = diagnosis.timeline_advice(tl)
         self._view_changed()
 
     def show_frame(self, snapshot, numbers: bool = True) -> None:
