@@ -111,6 +111,9 @@ def _new_file_mode() -> int:
     return 0o666 & ~umask
 
 
+TEMP_STEM_BYTES = 120  # as engine.session's (not imported: that would load the session schema at start-up)
+
+
 def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> Path:
     """Call `write(file)` on a temporary file beside `path`, then move it over `path`.
 
@@ -125,7 +128,9 @@ def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], None])
     folder = target.parent
     try:
         mode = target.stat().st_mode & 0o7777 if target.exists() else _new_file_mode()
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        # The temporary name starts like the file's, cut so a long valid name stays valid with the suffix.
+        stem = os.fsencode(target.name)[:TEMP_STEM_BYTES].decode(errors="ignore")
+        fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp", dir=folder)
     except OSError as exc:
         raise ExportError(f"cannot write {target}: {_reason(exc, folder)}") from exc
     try:
@@ -149,7 +154,7 @@ def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], None])
 def _reason(exc: OSError, folder: Path) -> str:
     if isinstance(exc, FileNotFoundError) and not folder.is_dir():
         return f"there is no folder {folder}"
-    return (exc.strerror or str(exc)).lower()
+    return exc.strerror or str(exc)  # the system's own words, as a session save gives them
 
 
 # ---- views ----------------------------------------------------------------------------------

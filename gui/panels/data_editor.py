@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
@@ -39,6 +37,7 @@ from engine import data as datamod
 from engine.data import CsvError, Dataset
 from engine.notation import MINUS
 from gui.csv_import import ERROR_STYLE, choose_and_load, number_text
+from gui.exports import ExportError, write_atomically
 from gui.state import AppState, Setup
 from gui.widgets.state_view import subscribe
 
@@ -70,30 +69,6 @@ def dataset_rows(ds: Dataset) -> list[list[str]]:
 def used_columns(ds: Dataset) -> tuple[str, ...]:
     """Inputs and targets in the file's order (a column left out when loading is not shown)."""
     return tuple(n for n in ds.columns if n in ds.input_names or n in ds.target_names)
-
-
-def write_atomically(path: str | Path, text: str) -> None:
-    """Write `text` to `path` so that the file is either the old one or the whole new one: a temporary
-    file in the same folder (same file system, so the rename is atomic), flushed to disk, then
-    os.replace. Keeps an existing file's permissions; a new file gets the usual ones (umask)."""
-    path = Path(path)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        if path.exists():
-            mode = path.stat().st_mode & 0o777
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 class DataEditorModel(QAbstractTableModel):
@@ -390,10 +365,11 @@ class DataEditor(QWidget):
                                                   CSV_FILTER)
             if not path:
                 return False
-        try:
-            write_atomically(path, table_text(used_columns(ds), dataset_rows(ds)))
-        except OSError as exc:
-            self._say(f"Not exported: cannot write {str(path)!r}: {exc.strerror or exc}", error=True)
+        data = table_text(used_columns(ds), dataset_rows(ds)).encode("utf-8")
+        try:  # the old file or the whole new one, never half (gui.exports)
+            write_atomically(path, lambda f: f.write(data))
+        except ExportError as exc:
+            self._say(f"Not exported: {exc}", error=True)
             return False
         self._say(f"Exported {ds.n_rows} rows to {Path(path).name}.")
         return True
