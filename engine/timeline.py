@@ -223,8 +223,7 @@ class Timeline:
         if tr.diverged is not None:  # a new attempt from the last finite parameters (e.g. with a smaller η)
             tr.restore(tr.checkpoint())
         if eta != tr.eta:
-            tr.eta = float(eta)
-            tr.rebase()  # (the setter does too) the runaway limit is re-taken at the new η
+            tr.eta = float(eta)  # (the runaway limit is re-taken at the new η)
             if self.eta_log[-1][0] == tr.steps:
                 self.eta_log[-1] = (tr.steps, tr.eta)
             else:
