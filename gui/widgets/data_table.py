@@ -317,7 +317,8 @@ class DataTable(RenderWhenShown, QTableView):
         for col in range(model.columnCount()):
             title = model.headerData(col, HORIZONTAL) or ""
             if col == 0:
-                width = bfm.horizontalAdvance(f"▶ {max(1, model.rowCount())} test") + PADDING
+                held_out = self.state.setup is not None and self.state.setup.test_fraction > 0
+                width = bfm.horizontalAdvance(f"▶ {max(1, model.rowCount())}{' test' if held_out else ''}") + PADDING
             elif col < model.own_columns:
                 width = self._widest(bfm, [model.value(r, col) for r in range(model.rowCount())], digits)
             else:
