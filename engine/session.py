@@ -13,32 +13,22 @@ other, and `replay` refuses the file unless the log gives the saved parameters a
 exactly. Every problem is one `SessionError` with a one-line message. Only regular files of
 at most MAX_BYTES are read (a FIFO or a device is refused before it is opened).
 
-Saving is atomic: a temporary file in the same folder (on Linux an unnamed one, so a crash
-while writing leaves nothing behind), flushed to the disk and renamed over the target. An
-existing file keeps its mode; a symbolic link is kept and its target replaced (a hard link is
-not: the name gets the new file); any failure (a full disk, a read-only folder, an interrupt)
-leaves the old file as it was, removes the temporary file and names the user's path.
-Only a killed process (SIGKILL, a power cut) can leave a temporary file behind: it is hidden
-(".<name>.<pid>-<random>.tmp"), opening never reads it, and the next save of that file
-removes it once its process is gone (or it is over STALE_TEMP_SECONDS old).
+Saving is atomic (engine.atomic_write): the old file stays as it was or the new one is whole,
+whatever fails, and no temporary file is left behind; the message names the user's path.
 """
 from __future__ import annotations
 
-import contextlib
-import errno
 import json
 import os
-import re
-import secrets
 import stat
-import time
 from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import Field, ValidationError
 
-from engine import run_log
+from engine import atomic_write, run_log
+from engine.atomic_write import STALE_TEMP_SECONDS, TEMP_STEM_BYTES, kind, reason  # noqa: F401 (part of this API)
 from engine.data import MAX_ROWS, CsvError, Dataset, check_binary_targets
 from engine.notation import PRECISIONS
 from engine.run_log import MAX_NAME, Name, Params, Rate, RunLog, RunSetup, Step, Strict
@@ -51,8 +41,6 @@ VERSION = 2  # version 1 (network, parameters and a data path) was never written
 SUFFIX = ".bpsession"
 MAX_BYTES = 64_000_000  # a 10 000-row table with its history is a few MB
 MAX_DIGITS = 30  # a longer whole number is refused before Python converts it
-STALE_TEMP_SECONDS = 3600  # a temporary file of ours this old is left over from a killed save
-TEMP_STEM_BYTES = 120  # of the file's name kept in its temporary file's name, so a name near the 255-byte limit saves
 
 
 class SessionError(ValueError):
@@ -343,17 +331,9 @@ def replay(session: Session, progress=None, where: str = "the session", exact: b
 
 
 # ---- files ------------------------------------------------------------------------------------------------
-def _reason(exc: OSError) -> str:
-    return (exc.strerror or str(exc)).rstrip(".")
-
-
-def _kind(mode: int) -> str:
-    return "a folder" if stat.S_ISDIR(mode) else "not a regular file (a pipe, device or socket)"
-
-
 def _regular(info: os.stat_result, path: Path) -> None:
     if not stat.S_ISREG(info.st_mode):
-        raise SessionError(f"{path.name} is {_kind(info.st_mode)}, not a session file")
+        raise SessionError(f"{path.name} is {kind(info.st_mode)}, not a session file")
     if info.st_size > MAX_BYTES:
         raise SessionError(f"{path.name} is too large to be a session file ({info.st_size:,} bytes)")
 
@@ -370,7 +350,7 @@ def read_file(path: str | os.PathLike) -> bytes:
     except FileNotFoundError:
         raise SessionError(f"{path} does not exist") from None
     except OSError as exc:
-        raise SessionError(f"cannot read {path}: {_reason(exc)}") from None
+        raise SessionError(f"cannot read {path}: {reason(exc)}") from None
     try:
         _regular(os.fstat(fd), path)
         chunks, size = [], 0
@@ -380,7 +360,7 @@ def read_file(path: str | os.PathLike) -> bytes:
                 raise SessionError(f"{path.name} is too large to be a session file")
             chunks.append(chunk)
     except OSError as exc:
-        raise SessionError(f"cannot read {path}: {_reason(exc)}") from None
+        raise SessionError(f"cannot read {path}: {reason(exc)}") from None
     finally:
         os.close(fd)
     return b"".join(chunks)
@@ -388,136 +368,7 @@ def read_file(path: str | os.PathLike) -> bytes:
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     """Replace the file at `path` (through a symbolic link) by `data`, all or nothing."""
-    shown = os.fspath(path)
-    target = Path(os.path.realpath(path))
     try:
-        info = os.stat(target)
-    except FileNotFoundError:
-        info = None
-    except OSError as exc:
-        raise SessionError(f"cannot save {shown}: {_reason(exc)}") from None
-    if info is not None and not stat.S_ISREG(info.st_mode):
-        raise SessionError(f"cannot save {shown}: it is {_kind(info.st_mode)}")
-    if info is not None and not os.access(target, os.W_OK):
-        raise SessionError(f"cannot save {shown}: the file is read-only")
-    if not target.parent.is_dir():
-        raise SessionError(f"cannot save {shown}: the folder {target.parent} does not exist")
-    _remove_stale_temps(target)
-    # The name is chosen before anything is written, so whatever fails (a write, the flush, the
-    # close, the rename, or an interrupt between two of them) the temporary file is removed here.
-    temp, renamed = _temp_name(target), False
-    try:
-        _write_temp(target, temp, data, info)
-        os.replace(temp, target)
-        renamed = True
-    except OSError as exc:
-        raise SessionError(f"cannot save {shown}: {_write_problem(exc, target)}") from None
-    finally:
-        if not renamed:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-    _sync_folder(target.parent)
-
-
-def _write_problem(exc: OSError, target: Path) -> str:
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return f"the folder {target.parent} is read-only for you ({_reason(exc)})"
-    if exc.errno == errno.EROFS:
-        return f"the folder {target.parent} is on a read-only disk"
-    return _reason(exc)
-
-
-def _temp_stem(target: Path) -> str:
-    stem = target.name
-    while len(os.fsencode(stem)) > TEMP_STEM_BYTES:
-        stem = stem[:-1]
-    return stem
-
-
-def _temp_name(target: Path) -> str:
-    return str(target.with_name(f".{_temp_stem(target)}.{os.getpid()}-{secrets.token_hex(4)}.tmp"))
-
-
-def _write_temp(target: Path, temp: str, data: bytes, info: os.stat_result | None) -> None:
-    """A complete, flushed copy of `data` beside `target`, named `temp`."""
-    if hasattr(os, "O_TMPFILE") and _write_unnamed(target, temp, data, info):
-        return
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-                 | getattr(os, "O_CLOEXEC", 0), 0o666)  # 0o666 less the umask, as any new file
-    try:
-        _fill(fd, data, info)
-    finally:
-        os.close(fd)
-
-
-def _write_unnamed(target: Path, temp: str, data: bytes, info: os.stat_result | None) -> bool:
-    """Linux: the bytes go into a file with no name (O_TMPFILE), which is named `temp` only once
-    whole, so a crash while writing leaves nothing behind. False where the file system cannot."""
-    try:
-        proc = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    except OSError:
-        return False
-    try:
-        try:
-            fd = os.open(target.parent, os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o666)
-        except OSError:
-            return False  # then a named temporary file (which says why, if that fails too)
-        try:
-            _fill(fd, data, info)
-            # linkat(proc, "<fd>", …, AT_SYMLINK_FOLLOW) names the open file (a folder descriptor
-            # makes os.link use linkat, which follows the /proc link to the file itself).
-            os.link(str(fd), temp, src_dir_fd=proc, follow_symlinks=True)
-        finally:
-            os.close(fd)
-    finally:
-        os.close(proc)
-    return True
-
-
-def _fill(fd: int, data: bytes, info: os.stat_result | None) -> None:
-    if info is not None and hasattr(os, "fchmod"):  # the file being replaced keeps its owner and mode
-        if hasattr(os, "fchown") and (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
-            with contextlib.suppress(OSError):
-                os.fchown(fd, info.st_uid, info.st_gid)
-        os.fchmod(fd, stat.S_IMODE(info.st_mode) & 0o777)
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
-    os.fsync(fd)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); harmless to skip where folders cannot be opened."""
-    if os.name == "posix":
-        with contextlib.suppress(OSError):
-            fd = os.open(folder, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-
-
-def _remove_stale_temps(target: Path) -> None:
-    """Remove temporary files of ours left beside `target` by a save that was killed: those of a
-    process that no longer runs, or older than STALE_TEMP_SECONDS."""
-    pattern = re.compile(re.escape(f".{_temp_stem(target)}.") + r"(\d+)-[0-9a-f]{8}\.tmp")
-    with contextlib.suppress(OSError), os.scandir(target.parent) as entries:
-        for entry in entries:
-            match = pattern.fullmatch(entry.name)
-            if match and entry.is_file(follow_symlinks=False) and _stale(int(match[1]), entry):
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
-
-
-def _stale(pid: int, entry: os.DirEntry) -> bool:
-    if time.time() - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_SECONDS:
-        return True
-    if pid == os.getpid() or os.name != "posix":
-        return False
-    try:
-        os.kill(pid, 0)  # signal 0: only asks whether the process exists
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False
-    return False
+        atomic_write.write_atomic(path, data)
+    except atomic_write.WriteError as exc:
+        raise SessionError(f"cannot save {os.fspath(path)}: {exc}") from None

@@ -18,16 +18,14 @@ The window delegates to these functions (`window.export_view(name, path)` calls
 - `export_worksheet`: the shown row written out (engine.worksheet); PDF through
   QTextDocument printed on a QPdfWriter (QtGui: no QtPrintSupport needed).
 
-Every export is written to a temporary file in the target's folder and moved over the target
-with os.replace, so a failure never leaves a half-written file (nor the temporary one). What
-goes wrong raises ExportError with a one-line message naming the target.
+Every export replaces its file all or nothing (engine.atomic_write), so a failure never leaves
+a half-written file (nor a temporary one). What goes wrong raises ExportError with a one-line
+message naming the target.
 """
 from __future__ import annotations
 
-import contextlib
 import io
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -60,7 +58,7 @@ from PySide6.QtGui import (
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
-from engine import trace, worksheet
+from engine import atomic_write, trace, worksheet
 from gui.widgets.state_view import RenderWhenShown
 
 VIEW_SUFFIXES = (".png", ".svg")
@@ -105,56 +103,14 @@ def _suffix(path: Path, allowed: tuple[str, ...], what: str) -> str:
     return suffix
 
 
-def _new_file_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-TEMP_STEM_BYTES = 120  # as engine.session's (not imported: that would load the session schema at start-up)
-
-
 def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], None]) -> Path:
-    """Call `write(file)` on a temporary file beside `path`, then move it over `path`.
-
-    The target is either untouched or complete; the temporary file never stays behind.
-    A symbolic link is followed (its target is replaced, the link kept); an existing file
-    keeps its permissions. Raises ExportError."""
-    target = Path(path).expanduser()
-    if target.is_symlink():
-        target = Path(os.path.realpath(target))
-    if target.is_dir():
-        raise ExportError(f"cannot write {target}: it is a folder")
-    folder = target.parent
+    """Call `write(file)` on a temporary file beside `path`, then move it over `path`
+    (engine.atomic_write: the target is untouched or complete, no temporary file stays behind,
+    a symbolic link and an existing file's permissions are kept). Raises ExportError."""
     try:
-        mode = target.stat().st_mode & 0o7777 if target.exists() else _new_file_mode()
-        # The temporary name starts like the file's, cut so a long valid name stays valid with the suffix.
-        stem = os.fsencode(target.name)[:TEMP_STEM_BYTES].decode(errors="ignore")
-        fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise ExportError(f"cannot write {target}: {_reason(exc, folder)}") from exc
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise ExportError(f"cannot write {target}: {_reason(exc, folder)}") from exc
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return target
-
-
-def _reason(exc: OSError, folder: Path) -> str:
-    if isinstance(exc, FileNotFoundError) and not folder.is_dir():
-        return f"there is no folder {folder}"
-    return exc.strerror or str(exc)  # the system's own words, as a session save gives them
+        return atomic_write.write_atomic(path, write)
+    except atomic_write.WriteError as exc:
+        raise ExportError(f"cannot write {Path(path).expanduser()}: {exc}") from exc
 
 
 # ---- views ----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ its blank version hides every result until the answer key; a failed export leave
 from __future__ import annotations
 
 import csv
+import errno
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -284,6 +285,21 @@ def test_a_write_that_fails_midway_keeps_the_old_file_and_no_temporary(tmp_path)
 
     with pytest.raises(RuntimeError):
         exports.write_atomically(target, broken)
+    assert target.read_bytes() == b"old contents\n"
+    assert files_in(tmp_path) == ["trace.csv"]
+
+
+def test_a_full_disk_is_one_export_error_naming_the_file_and_keeps_the_old_one(tmp_path):
+    target = tmp_path / "trace.csv"
+    target.write_bytes(b"old contents\n")
+
+    def full(f):
+        f.write(b"the first lines")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(ExportError) as caught:
+        exports.write_atomically(target, full)
+    assert str(caught.value) == f"cannot write {target}: No space left on device"
     assert target.read_bytes() == b"old contents\n"
     assert files_in(tmp_path) == ["trace.csv"]
 
