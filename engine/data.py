@@ -1,11 +1,10 @@
 """Tables to train on: the built-in students tables, the generated (playground) sets, CSV import.
 
 A CSV file has a header row of column names, then one row per example, every
-used cell a number. Cells are separated by commas, semicolons or tabs, and a
-file separated by semicolons or tabs may write decimals with a comma (1,5): both
-are detected from the file and reported in `Dataset.detected`. The target column
-is chosen by name (default: the last column); the inputs are the columns named
-in `inputs` (default: every other column), in file order (the i-th is x_i).
+used cell a number (engine.csv_text reads the text: delimiter, decimal comma, cells).
+What was detected is reported in `Dataset.detected`. The target column is chosen by
+name (default: the last column); the inputs are the columns named in `inputs`
+(default: every other column), in file order (the i-th is x_i).
 
 Reading is guarded before any byte is read: only a regular file of at most
 MAX_BYTES is opened (a FIFO, a device such as /dev/zero or a folder is refused
@@ -20,11 +19,8 @@ as one CsvError naming the problem and where it is.
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
-import math
 import os
-import re
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,12 +29,22 @@ from pathlib import Path
 import numpy as np
 
 from engine import resources, students
+from engine.csv_text import (
+    MAX_ROWS,
+    CsvError,
+    decode,
+    describe,
+    input_columns,
+    number_table,
+    read_header,
+    split_rows,
+    target_columns,
+    uses_decimal_comma,
+)
 from engine.resources import DATA_DIR
 from engine.scaling import Scaler, Standardizer
 from engine.settings import DEFAULT_POINTS
-from engine.spec import MAX_INPUTS, MAX_OUTPUTS
 
-MAX_ROWS = 10_000  # data rows (header not counted): plenty for per-row SGD you can watch
 MAX_BYTES = 10_000_000  # refuse to read anything bigger: it cannot be a table within MAX_ROWS
 BUILTINS: dict[str, str] = {
     "students-regression": "the tutorial's four students: cgpa, profile_score -> lpa",
@@ -47,13 +53,6 @@ BUILTINS: dict[str, str] = {
     "students-large-classification": f"{students.ROWS} generated students: cgpa, profile_score -> placed (0/1)",
 }
 BUILTIN_PREFIX = "builtin:"
-DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}  # in order of preference on a tie
-# Plain decimal numbers only (no '1_000', 'nan', '0x1f'): what a spreadsheet writes.
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-
-
-class CsvError(ValueError):
-    """A table could not be used; the message says what is wrong and where."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,202 +123,24 @@ def _show(v: float) -> str:
     return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))
 
 
-# ---- reading text ------------------------------------------------------------------
-def decode(raw: bytes) -> str:
-    """UTF-8 text (a leading BOM is dropped); binary or other encodings are refused."""
-    if b"\x00" in raw:
-        row = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
-        raise CsvError(f"row {row}: the file contains NUL bytes; it looks binary, not a CSV text file")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        row = raw.count(b"\n", 0, e.start) + 1
-        raise CsvError(f"row {row}: the file is not UTF-8 text (byte 0x{raw[e.start]:02x} cannot be read); "
-                       "save it as CSV UTF-8") from None
-
-
-def _lines(text: str) -> list[str]:
-    """Physical lines (CRLF, CR or LF), trailing blank lines dropped."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    while lines and not lines[-1].strip():
-        lines.pop()
-    return lines
-
-
-def _split(line: str, delimiter: str) -> list[str]:
-    # One line is one row: a quoted cell may hold the delimiter but not a line break.
-    return [c.strip() for c in next(csv.reader([line], delimiter=delimiter, strict=True))]
-
-
-def _sniff(lines: list[str]) -> str:
-    """The delimiter: the one that splits the header into the most columns (at least 2)
-    with every one of the first rows the same width; failing that, the one that splits
-    the header most (so the error that follows names the row that does not fit)."""
-    sample = [line for line in lines[:50] if line.strip()]
-    widths: dict[str, int] = {}
-    consistent: dict[str, int] = {}
-    for delimiter in DELIMITERS:
-        try:
-            counts = [len(_split(line, delimiter)) for line in sample]
-        except csv.Error:
-            continue
-        widths[delimiter] = counts[0]
-        if counts[0] >= 2 and all(c == counts[0] for c in counts):
-            consistent[delimiter] = counts[0]
-    pool = consistent or widths or {",": 0}
-    return max(pool, key=pool.get)  # max keeps the first of equals: comma, then semicolon, then tab
-
-
-def _rows(lines: list[str], delimiter: str = ",") -> list[list[str]]:
-    """Split every line into stripped cells; refuses blank lines between rows."""
-    rows = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            raise CsvError(f"row {number} is blank; only blank lines at the end of the file are allowed")
-        try:
-            rows.append(_split(line, delimiter))
-        except csv.Error as e:
-            raise CsvError(f"row {number}: cannot split the line into cells ({e})") from None
-    return rows
-
-
-_DECIMAL_COMMA = re.compile(r"[+-]?(\d+,\d*|,\d+)([eE][+-]?\d+)?")
-
-
-def _uses_decimal_comma(rows: list[list[str]], delimiter: str) -> bool:
-    """A file split by ';' or tab whose numbers are written 1,5 (a European spreadsheet)."""
-    return delimiter != "," and any(_DECIMAL_COMMA.fullmatch(c) for row in rows[1:] for c in row)
-
-
-def _describe(delimiter: str, decimal_comma: bool) -> str:
-    return f"{DELIMITERS[delimiter]}-separated" + (", decimal comma" if decimal_comma else "")
-
-
-def _header(cells: list[str]) -> tuple[str, ...]:
-    if len(cells) < 2:
-        raise CsvError(f"row 1 has {len(cells)} column; a table needs at least 2 "
-                       "(inputs, then a target) separated by commas, semicolons or tabs")
-    for col, name in enumerate(cells, start=1):
-        if not name:
-            raise CsvError(f"row 1, column {col}: the column has no name (row 1 must be a header of names)")
-        if _parse_number(name) is not None or _DECIMAL_COMMA.fullmatch(name):
-            raise CsvError(f"row 1, column {col}: {name!r} is a number, but row 1 must name the columns; "
-                           "add a header row such as 'cgpa,profile_score,lpa'")
-        first = cells.index(name) + 1
-        if first != col:
-            raise CsvError(f"row 1: the column name {name!r} appears twice (columns {first} and {col})")
-    return tuple(cells)
-
-
-def _parse_number(cell: str) -> float | None:
-    """The cell's value, or None when it is not written as a plain number."""
-    if _NUMBER.fullmatch(cell):
-        return float(cell)
-    return None
-
-
-def _cell(cell: str, row: int, col: int, name: str, decimal_comma: bool = False) -> float:
-    where = f"row {row}, column {col} ({name!r})"
-    if not cell:
-        raise CsvError(f"{where} is empty; every cell needs a number")
-    if decimal_comma:
-        if "." in cell:  # 1.234,5 or 1.000: a thousands separator, or a mix; either way ambiguous
-            raise CsvError(f"{where}: {cell!r} has a point, but this file writes decimals with a comma; "
-                           "write numbers without thousands separators, e.g. 1234,5")
-        cell = cell.replace(",", ".", 1)
-    value = _parse_number(cell)
-    if value is None:
-        try:
-            special = float(cell)
-        except ValueError:
-            raise CsvError(f"{where}: {cell!r} is not a number") from None
-        raise CsvError(f"{where}: {cell!r} is not a finite number" if not math.isfinite(special)
-                       else f"{where}: write {cell!r} as a plain decimal number")
-    if not math.isfinite(value):
-        raise CsvError(f"{where}: {cell!r} is too large to be a finite number")
-    return value
-
-
-def _table(rows: list[list[str]], header: tuple[str, ...], used: tuple[str, ...],
-           decimal_comma: bool) -> np.ndarray:
-    """The `used` columns as numbers; other columns may hold anything (names, dates…)."""
-    positions = [header.index(n) for n in used]
-    table = np.empty((len(rows), len(used)))
-    for r, cells in enumerate(rows):
-        number = r + 2
-        if len(cells) != len(header):
-            raise CsvError(f"row {number} has {len(cells)} cells but the header (row 1) has {len(header)} columns")
-        for k, c in enumerate(positions):
-            table[r, k] = _cell(cells[c], number, c + 1, header[c], decimal_comma)
-    return table
-
-
-def _names(header: tuple[str, ...], chosen: str | Sequence[str], what: str) -> tuple[str, ...]:
-    names = (chosen,) if isinstance(chosen, str) else tuple(chosen)
-    if not names:
-        raise CsvError(f"choose at least one {what} column")
-    for name in names:
-        if name not in header:
-            raise CsvError(f"row 1: there is no column named {name!r} (columns: {', '.join(header)})")
-        if names.count(name) > 1:
-            raise CsvError(f"{what} column {name!r} is chosen twice")
-    return names
-
-
-def _targets(header: tuple[str, ...], target: str | Sequence[str] | None) -> tuple[str, ...]:
-    names = _names(header, header[-1] if target is None else target, "target")
-    if len(names) > MAX_OUTPUTS:
-        raise CsvError(f"{len(names)} target columns chosen; a network has at most {MAX_OUTPUTS} outputs")
-    if len(names) == len(header):
-        raise CsvError("every column is a target; at least one column must be an input")
-    return names
-
-
-def _inputs(header: tuple[str, ...], targets: tuple[str, ...], inputs: Sequence[str] | None) -> tuple[str, ...]:
-    if inputs is None:
-        names = tuple(h for h in header if h not in targets)
-    else:
-        names = _names(header, inputs, "input")
-        both = [n for n in names if n in targets]
-        if both:
-            raise CsvError(f"column {both[0]!r} is chosen as an input and as a target")
-        names = tuple(h for h in header if h in names)  # file order: the i-th input is x_i
-    if len(names) > MAX_INPUTS:
-        raise CsvError(f"row 1: {len(names)} input columns; a network takes at most {MAX_INPUTS} inputs")
-    return names
-
-
-def _read_header(text: str) -> tuple[list[str], tuple[str, ...], str]:
-    """(lines, header, delimiter) of CSV text, with the header checked."""
-    if "\x00" in text:
-        raise CsvError("the file contains NUL bytes; it looks binary, not a CSV text file")
-    lines = _lines(text.removeprefix("\ufeff"))
-    if not lines:
-        raise CsvError("the file is empty; it needs a header row and at least one data row")
-    if len(lines) - 1 > MAX_ROWS:
-        raise CsvError(f"the file has {len(lines) - 1} data rows; the limit is {MAX_ROWS}")
-    delimiter = _sniff(lines)
-    return lines, _header(_rows(lines[:1], delimiter)[0]), delimiter
-
-
 def parse_csv_text(text: str, target: str | Sequence[str] | None = None, *, name: str = "data",
                    loss: str | None = None, inputs: Sequence[str] | None = None) -> Dataset:
     """A Dataset from CSV text; `loss='bce'` also checks that targets are 0/1.
 
     `inputs` names the input columns (default: every column that is not a target);
     columns that are neither are ignored, and `Dataset.columns` lists the used ones."""
-    lines, header, delimiter = _read_header(text)
-    rows = _rows(lines, delimiter)
+    lines, header, delimiter = read_header(text)
+    rows = split_rows(lines, delimiter)
     if len(rows) == 1:
         raise CsvError("the file has a header (row 1) but no data rows")
-    decimal_comma = _uses_decimal_comma(rows, delimiter)
-    targets = _targets(header, target)
-    input_names = _inputs(header, targets, inputs)
+    decimal_comma = uses_decimal_comma(rows, delimiter)
+    targets = target_columns(header, target)
+    input_names = input_columns(header, targets, inputs)
     used = tuple(h for h in header if h in input_names or h in targets)
-    table = _table(rows[1:], header, used, decimal_comma)
+    table = number_table(rows[1:], header, used, decimal_comma)
     pick = lambda names: table[:, [used.index(n) for n in names]]  # noqa: E731
     dataset = Dataset(name, input_names, targets, pick(input_names), pick(targets), columns=used,
-                      notes=_notes(used, table, targets), detected=_describe(delimiter, decimal_comma))
+                      notes=_notes(used, table, targets), detected=describe(delimiter, decimal_comma))
     _check_scalable(dataset)
     if loss is not None and loss.lower() == "bce":
         check_binary_targets(dataset)
@@ -372,11 +193,11 @@ def header_of(path: str | Path) -> tuple[tuple[str, ...], str]:
     decimal comma"; the file gets the same guarded read as load_csv."""
     path = Path(path)
     try:
-        lines, header, delimiter = _read_header(decode(_read_bytes(path)))
-        rows = _rows(lines, delimiter)
+        lines, header, delimiter = read_header(decode(_read_bytes(path)))
+        rows = split_rows(lines, delimiter)
     except CsvError as e:
         raise CsvError(f"{path.name}: {e}") from None
-    return header, _describe(delimiter, _uses_decimal_comma(rows, delimiter))
+    return header, describe(delimiter, uses_decimal_comma(rows, delimiter))
 
 
 def _too_big(path: Path) -> CsvError:
