@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine import evaluation
+from engine.history_buffers import GrowingBuffer, NaNBuffer
 from engine.init import DEFAULT_SCHEME, initialise
 from engine.network import Network
 from engine.record import StepRecord
@@ -28,51 +29,7 @@ from engine.training import Checkpoint, Training
 
 CHECKPOINT_EVERY = 1024  # rows between checkpoints: a rewind replays at most this many rows
 MAX_CHECKPOINTS = 2048  # beyond this, every other checkpoint goes and the spacing doubles
-HISTORY_START = 1 << 14  # initial capacity of the loss buffer (rows)
 PROGRESS_EVERY = 4096  # rows between progress reports while a saved run is replayed (from_log)
-
-
-class GrowingBuffer:
-    """A float64 array that doubles when full. `view()` is a read-only window on the filled part.
-
-    Memory: 8 bytes per value actually stored (pages beyond `n` are never touched).
-    A reader holding an old array keeps valid values: growing copies into a new array.
-    """
-
-    __slots__ = ("data", "n")
-
-    def __init__(self, capacity: int = HISTORY_START):
-        self.data = np.empty(max(int(capacity), 16))
-        self.n = 0
-
-    def append(self, value: float) -> None:
-        if self.n == self.data.shape[0]:
-            bigger = np.empty(2 * self.n)
-            bigger[: self.n] = self.data
-            self.data = bigger
-        self.data[self.n] = value
-        self.n += 1
-
-    def truncate(self, n: int) -> None:
-        self.n = max(0, min(int(n), self.n))
-
-    def clear(self) -> None:
-        self.n = 0
-
-    def replace(self, values: np.ndarray) -> None:
-        """Hold exactly `values` (into a new array: a reader holding the old one keeps it)."""
-        n = int(values.shape[0])
-        self.data = np.empty(max(2 * n, 16))
-        self.data[:n] = values
-        self.n = n
-
-    def view(self) -> np.ndarray:
-        v = self.data[: self.n]
-        v.flags.writeable = False
-        return v
-
-    def __len__(self) -> int:
-        return self.n
 
 
 @dataclass(frozen=True)
@@ -93,6 +50,7 @@ class Timeline:
     Per completed epoch: epoch_means (mean training row loss during the epoch, scaled units),
     epoch_test_losses (the test rows' mean loss at the epoch's end, same units; NaN without
     test rows), epoch_train_accuracy / epoch_test_accuracy (classification only, else NaN).
+    A measure that does not apply is a NaNBuffer: it reads NaN at every epoch and stores nothing.
     The engine's own `Training.epoch_losses` list is drained into `epoch_means` after
     each epoch (a list of Python floats would cost 32 bytes an epoch).
     """
@@ -116,9 +74,10 @@ class Timeline:
         self.training = self._new_training(network, eta)
         self.losses = GrowingBuffer()
         self.epoch_means = GrowingBuffer(256)
-        self.epoch_test_losses = GrowingBuffer(256)
-        self.epoch_train_accuracy = GrowingBuffer(256)
-        self.epoch_test_accuracy = GrowingBuffer(256)
+        has_test, classifies = len(self.test_rows) > 0, self.is_classification
+        self.epoch_test_losses = GrowingBuffer(256) if has_test else NaNBuffer()
+        self.epoch_train_accuracy = GrowingBuffer(256) if classifies else NaNBuffer()
+        self.epoch_test_accuracy = GrowingBuffer(256) if classifies and has_test else NaNBuffer()
         self.last_record: StepRecord | None = None
         n = self.X_raw.shape[0]
         self.row_loss = np.full(n, np.nan)  # each table row's loss when it was last trained
@@ -152,7 +111,7 @@ class Timeline:
         self.checkpoint_every = CHECKPOINT_EVERY
         self.checkpoints: list[Checkpoint] = [self.training.checkpoint()]
 
-    def _epoch_buffers(self) -> tuple[GrowingBuffer, ...]:
+    def _epoch_buffers(self) -> tuple[GrowingBuffer | NaNBuffer, ...]:
         return (self.epoch_means, self.epoch_test_losses, self.epoch_train_accuracy, self.epoch_test_accuracy)
 
     def reset(self) -> None:
@@ -244,15 +203,12 @@ class Timeline:
     def _end_epoch(self, tr: Training) -> None:
         """Drain the epoch's mean into epoch_means and measure the test rows (and accuracy)."""
         self.epoch_means.append(tr.epoch_losses.pop())
-        theta = tr.network.theta
-        self.epoch_test_losses.append(evaluation.mean_loss(self.spec, theta, *self._test_part))
-        nan = float("nan")
-        if self.is_classification:
-            self.epoch_train_accuracy.append(evaluation.accuracy(self.spec, theta, *self._train_part))
-            self.epoch_test_accuracy.append(evaluation.accuracy(self.spec, theta, *self._test_part))
-        else:
-            self.epoch_train_accuracy.append(nan)
-            self.epoch_test_accuracy.append(nan)
+        theta, nan = tr.network.theta, float("nan")
+        # A NaNBuffer only counts: nothing is measured for a measure that does not apply.
+        for buffer, measure, part in ((self.epoch_test_losses, evaluation.mean_loss, self._test_part),
+                                      (self.epoch_train_accuracy, evaluation.accuracy, self._train_part),
+                                      (self.epoch_test_accuracy, evaluation.accuracy, self._test_part)):
+            buffer.append(nan if isinstance(buffer, NaNBuffer) else measure(self.spec, theta, *part))
 
     def _add_checkpoint(self) -> None:
         cps = self.checkpoints
@@ -356,9 +312,9 @@ class Timeline:
         return Memento(
             checkpoint=tr.checkpoint(), eta=tr.eta, diverged=tr.diverged, losses=self.losses.view().copy(),
             epoch_means=self.epoch_means.view().copy(), row_loss=self.row_loss.copy(),
-            epoch_test_losses=self.epoch_test_losses.view().copy(),
-            epoch_train_accuracy=self.epoch_train_accuracy.view().copy(),
-            epoch_test_accuracy=self.epoch_test_accuracy.view().copy(),
+            epoch_test_losses=self.epoch_test_losses.kept(),
+            epoch_train_accuracy=self.epoch_train_accuracy.kept(),
+            epoch_test_accuracy=self.epoch_test_accuracy.kept(),
             row_records=tuple(self.row_records), last_record=self.last_record, eta_log=tuple(self.eta_log),
             edits=tuple(self.edits), checkpoints=tuple(self.checkpoints), checkpoint_every=self.checkpoint_every,
         )

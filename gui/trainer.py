@@ -81,6 +81,7 @@ class Snapshot:
     n_rows: int
     losses: np.ndarray  # every row's loss, in training order
     epoch_means: np.ndarray  # each completed epoch's mean row loss (training rows)
+    # These three read NaN where they do not apply (a stride-0 NaN view: nothing stored).
     epoch_test_losses: np.ndarray  # … mean loss of the held-out rows after it (NaN: no test rows)
     epoch_train_accuracy: np.ndarray  # … share of training rows classified right (NaN: regression)
     epoch_test_accuracy: np.ndarray  # … and of the held-out rows
@@ -390,9 +391,9 @@ class Trainer(QObject):
             version=version, record=record, params=params, steps=n, epoch=n // tl.n_rows + 1,
             position=n % tl.n_rows, n_rows=tl.n_rows, losses=_read_only(tl.losses.data[:n]),
             epoch_means=_read_only(tl.epoch_means.data[:n_means]),
-            epoch_test_losses=_read_only(tl.epoch_test_losses.data[:n_means]),
-            epoch_train_accuracy=_read_only(tl.epoch_train_accuracy.data[:n_means]),
-            epoch_test_accuracy=_read_only(tl.epoch_test_accuracy.data[:n_means]), row_loss=tl.row_loss,
+            epoch_test_losses=tl.epoch_test_losses.head(n_means),
+            epoch_train_accuracy=tl.epoch_train_accuracy.head(n_means),
+            epoch_test_accuracy=tl.epoch_test_accuracy.head(n_means), row_loss=tl.row_loss,
             row_records=tl.row_records, running=running,
             diverged=record if record is not None and record.diverged else None, eta=self._eta,
             target_steps=self._target(), scaler=tl.scaler, target_scaler=tl.target_scaler, test_rows=tl.test_rows,

@@ -217,6 +217,7 @@ def fake_snapshot(epochs, n_rows, test_losses, train_acc, test_acc):
     """What the plot reads of a trainer's Snapshot (a run of `epochs` epochs of `n_rows` rows)."""
     losses = np.linspace(2.0, 0.5, epochs * n_rows)
     return SimpleNamespace(steps=losses.size, running=False, losses=losses, n_rows=n_rows, target_steps=None,
+                           target_scaler=None,
                            epoch_means=losses.reshape(epochs, n_rows).mean(axis=1),
                            epoch_test_losses=np.asarray(test_losses, dtype=float),
                            epoch_train_accuracy=np.asarray(train_acc, dtype=float),

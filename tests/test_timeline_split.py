@@ -97,3 +97,28 @@ def test_rewind_undo_and_replay_keep_the_epoch_measurements():
     np.testing.assert_array_equal(again.losses.view(), losses)
     np.testing.assert_array_equal(again.epoch_test_losses.view(), tests)
     np.testing.assert_array_equal(again.network.theta, tl.network.theta)
+
+
+def test_measures_that_do_not_apply_read_nan_through_rewind_undo_and_replay():
+    """A regression run without test rows stores no test loss or accuracy, but every reader
+    still gets one NaN per completed epoch (read-only), whatever was rewound or restored."""
+    tl = Timeline(preset("regression"), X, Y_REG, init="random", seed=1, eta=0.05, target_scaling="standard")
+    buffers = (tl.epoch_test_losses, tl.epoch_train_accuracy, tl.epoch_test_accuracy)
+
+    def assert_nan_per_epoch(epochs):
+        for buffer in buffers:
+            values = buffer.view()
+            assert len(buffer) == epochs and values.shape == (epochs,) and np.all(np.isnan(values))
+            assert not values.flags.writeable
+            assert np.all(np.isnan(buffer.head(epochs - 1)))
+
+    for _ in range(60):
+        tl.row(0.05)
+    assert_nan_per_epoch(3)
+    memento = tl.memento()
+    tl.rewind_to(25)
+    assert_nan_per_epoch(1)
+    tl.restore(memento)
+    assert_nan_per_epoch(3)
+    tl.reset()
+    assert_nan_per_epoch(0)

@@ -2,12 +2,19 @@
 held out, the test rows' mean loss after each epoch; for classification a small plot below
 shows each epoch's accuracy on the training rows and on the test rows.
 
-Built as pyqtgraph's speed examples recommend: the two curves are created once
-and only fed data afterwards — `setData` on views of the trainer's growing
-buffers — with peak downsampling, clip-to-view and a pen of width 1 for the
-row curve, so a million rows redraw in a few milliseconds. The grid has major
-lines only: every grid line costs ~0.2 ms to paint, minor ones made the axes
-the most expensive part of a frame.
+The curves are created once and only fed data afterwards, and what they are fed is the
+history folded into a few thousand points (gui.plots.decimate, updated from the new rows
+only): a feed costs the same at row 10^6 as at row 10^4, and the curves hold no array as long
+as the run (a million-row x array alone was 4 bytes a row). A hand zoom is re-fed, in detail,
+from the part of the history it shows. pyqtgraph's own peak downsampling and a pen of width 1
+keep the row curve cheap to paint. The grid has major lines only: every grid line costs
+~0.2 ms to paint, minor ones made the axes the most expensive part of a frame.
+
+Units: with standardised targets the run learns y' = (y − μ)/σ, and its losses are in those
+units; every loss drawn (rows, epoch means, test) goes through the run's
+TargetScaler.loss_to_table first, so the plot speaks the table's units as the status bar,
+the table and the derivation do ("(table units)" on the axis). Where one number cannot say it
+(outputs of different σ) the run's own loss is drawn, labelled "(standardised targets)".
 
 x counts rows trained (row k of training sits at x = k); a second axis on top
 counts epochs (an epoch is one pass over the training rows, so with rows held out it is shorter
@@ -29,6 +36,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 
 from gui import colors
+from gui.plots.decimate import Summary, slice_points
+from gui.plots.loss_axis import EpochAxis, nice_ceil
 from gui.plots.style import PinnedLegend, apply_style, is_classifier, quiet
 from gui.widgets.state_view import RenderWhenShown, subscribe
 
@@ -40,41 +49,6 @@ CURVE_BUDGET = 0.15  # at most this share of the time goes into re-feeding the c
 SYMBOLS_UP_TO = 60  # epoch-mean markers while there are at most this many epochs
 LOG_DECADES = 14  # the log-scale y range never spans more than this
 LOSS_LABEL = {"se": "loss (y − ŷ)²", "half-se": "loss ½(y − ŷ)²", "bce": "loss (cross-entropy)"}
-
-
-def nice_ceil(value: float) -> float:
-    """The smallest of 1, 2, 5 × 10^k that is ≥ value (value > 0)."""
-    if not (value > 0 and math.isfinite(value)):
-        return 1.0
-    exponent = math.floor(math.log10(value))
-    for mantissa in (1, 2, 5, 10):
-        candidate = mantissa * 10.0 ** exponent
-        if candidate >= value * (1 - 1e-12):
-            return candidate
-    return 10.0 ** (exponent + 1)
-
-
-class EpochAxis(pg.AxisItem):
-    """An axis over x = rows trained that labels whole epochs."""
-
-    def __init__(self, orientation: str = "top"):
-        super().__init__(orientation)
-        self.n_rows = 1
-
-    def tickValues(self, minVal, maxVal, size):  # noqa: N802,N803 (pyqtgraph API)
-        n = self.n_rows
-        lo, hi = minVal / n, maxVal / n
-        if hi <= lo:
-            return []
-        # About one label per 80 px, in whole epochs of 1-2-5 steps.
-        wanted = max(1.0, (hi - lo) / max(1.0, size / 80.0))
-        step = max(1.0, nice_ceil(wanted))
-        first = math.ceil(lo / step) * step
-        values = np.arange(first, hi + step * 1e-9, step) * n
-        return [(step * n, values.tolist())]
-
-    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph API)
-        return [f"{round(v / self.n_rows):d}" for v in values]
 
 
 class LossPlot(RenderWhenShown, pg.PlotWidget):
@@ -117,9 +91,11 @@ class LossPlot(RenderWhenShown, pg.PlotWidget):
         self.legend = PinnedLegend(item.getViewBox(), "top-right", brush=pg.mkBrush(255, 255, 255, 220))
         self._build_accuracy()
         self.getViewBox().sigRangeChangedManually.connect(self._stop_following)
+        # A hand pan/zoom is drawn from the part of the history it shows, in detail.
+        self.getViewBox().sigXRangeChanged.connect(self._view_moved)
         self._log = False
         self._following = True
-        self._loss_name = "loss"
+        self._loss_name = self._base_name = "loss"
         self._font_pt = 12
         self.set_font_size(12)
         subscribe(self, state.events.setup, self._setup_changed)
@@ -176,10 +152,12 @@ class LossPlot(RenderWhenShown, pg.PlotWidget):
     def _setup_changed(self, setup) -> None:
         if setup is not None:
             self._epoch_axis.n_rows = max(1, int(setup.dataset.n_rows))
-            self._loss_name = LOSS_LABEL.get(setup.spec.loss, "loss")
+            self._base_name = LOSS_LABEL.get(setup.spec.loss, "loss")
+            self._loss_name = self._base_name
             if setup.target_scaling != "none" and not is_classifier(setup.spec):
-                # The run learns standardised targets: this is its loss, σ⁻² × the table's.
-                self._loss_name += " (standardised targets)"
+                # Drawn in the table's units, as every other view shows L (the first snapshot
+                # says if one number cannot: outputs of different scales).
+                self._loss_name += " (table units)"
             self._apply_labels()
         self._show_accuracy(setup is not None and is_classifier(setup.spec))
         self._write_legends()
@@ -199,6 +177,8 @@ class LossPlot(RenderWhenShown, pg.PlotWidget):
     def fit(self) -> None:
         """Follow the data again after a hand pan/zoom."""
         self._following = True
+        self._n = self._n_means = -1  # the whole run again
+        self.request_render()
         self._apply_ranges(force=True)
 
     def set_font_size(self, points: float) -> None:
@@ -230,7 +210,11 @@ class LossPlot(RenderWhenShown, pg.PlotWidget):
         for curve in (self.rows_curve, self.epoch_curve, self.test_curve,
                       self.train_accuracy_curve, self.test_accuracy_curve):
             curve.setData([], [])
-        self._n = self._n_means = self._scanned = 0
+        self._n = self._n_means = self._scanned = self._scanned_tests = 0
+        self._rows_summary, self._epoch_summary = Summary("peak"), Summary("mean")
+        self._test_summary, self._train_acc_summary, self._test_acc_summary = (
+            Summary("mean"), Summary("mean"), Summary("mean"))
+        self._scaler_seen = self._to_table = None
         self._fed: dict[str, tuple[float, float]] = {}  # curve -> (when last fed, how long it took)
         self._ymax = 0.0
         self._ymin_pos = math.inf
@@ -246,63 +230,117 @@ class LossPlot(RenderWhenShown, pg.PlotWidget):
         if snapshot is not None:
             self._feed_curves(snapshot, force=not snapshot.running)
 
-    def _feed_curves(self, snapshot, force: bool) -> None:
-        """Feed the curves the run's latest buffers.
+    def _units(self, snapshot) -> None:
+        """How this run's losses become the table's: TargetScaler.loss_to_table, when the targets
+        are standardised and one number can say it (else the run's own loss, labelled so)."""
+        scaler, setup = snapshot.target_scaler, self.state.setup
+        to_table, label = None, self._base_name
+        if (scaler is not None and not scaler.is_identity and setup is not None
+                and not is_classifier(setup.spec)):
+            loss = setup.spec.loss
+            if scaler.loss_to_table(1.0, loss) is None:
+                label += " (standardised targets)"
+            else:
+                def to_table(values, scaler=scaler, loss=loss):
+                    return scaler.loss_to_table(values, loss)
+                label += " (table units)"
+        self._to_table = to_table
+        if label != self._loss_name:
+            self._loss_name = label
+            self._apply_labels()
 
-        Handing pyqtgraph a curve costs time in proportion to its length (bounds, finiteness
-        checks, down-sampling): ~20 ms for 10^6 rows. So each curve is re-fed at most as often
-        as keeps that work under CURVE_BUDGET of the time; the axes and ranges still follow on
-        every frame. `force` feeds both at once (whenever the run is not training)."""
+    def _table(self, values):
+        """Losses as plotted: in the table's units where the run's targets are standardised."""
+        return values if self._to_table is None else self._to_table(values)
+
+    def _feed_curves(self, snapshot, force: bool) -> None:
+        """Feed the curves the run's latest buffers, summarised (gui.plots.decimate).
+
+        A feed costs the rows trained since the last one plus the few thousand points drawn;
+        each curve is still re-fed at most as often as keeps that work under CURVE_BUDGET of the
+        time; the axes and ranges follow on every frame. `force` feeds all at once (whenever the
+        run is not training)."""
+        if snapshot.target_scaler is not self._scaler_seen:
+            self._scaler_seen = snapshot.target_scaler
+            self._units(snapshot)
+            self._n = self._n_means = -1  # re-feed in the new units
         losses, means = snapshot.losses, snapshot.epoch_means
         n, n_means = losses.shape[0], means.shape[0]
         self._epoch_axis.n_rows = max(1, int(snapshot.n_rows))  # the training rows: one epoch
         if n < self._scanned:  # rewound or reset: rescan from the start
             self._ymax, self._ymin_pos, self._scanned = 0.0, math.inf, 0
         if n > self._scanned:
-            new = losses[self._scanned:n]
-            finite = new[np.isfinite(new)]
-            if finite.size:
-                self._ymax = max(self._ymax, float(finite.max()))
-                positive = finite[finite > 0]
-                if positive.size:
-                    self._ymin_pos = min(self._ymin_pos, float(positive.min()))
+            self._scan(losses[self._scanned:n])
             self._scanned = n
         now = time.perf_counter()
-        n_rows = snapshot.n_rows
         if n != self._n and (force or self._due("rows", now)):
-            # x arrays are made for this frame only (float32 is exact up to 16 million rows):
-            # keeping a grown copy would cost memory for every row ever trained.
-            self._feed("rows", now, lambda: self.rows_curve.setData(np.arange(1, n + 1, dtype=np.float32), losses))
+            self._feed("rows", now, lambda: self._feed_rows(losses))
             self._n = n
         if n_means != self._n_means and (force or self._due("epochs", now)):
-            def feed_means():
-                mean_x = np.arange(n_rows, (n_means + 1) * n_rows, n_rows, dtype=np.float32)[:n_means]
-                few = 0 < n_means <= SYMBOLS_UP_TO
-                self.epoch_curve.setSymbol("o" if few else None)
-                self.epoch_curve.setSymbolSize(8 if few else 0)
-                self.epoch_curve.setData(mean_x, means)
-                self._feed_per_epoch(snapshot, mean_x, n_means)
-            self._feed("epochs", now, feed_means)
+            self._feed("epochs", now, lambda: self._feed_epochs(snapshot, n_means))
             self._n_means = n_means
         self._target = snapshot.target_steps
         self._apply_ranges()
 
-    def _feed_per_epoch(self, snapshot, x: np.ndarray, n_means: int) -> None:
-        """The test loss and the accuracies after each epoch (NaN, where they do not apply, is not drawn)."""
-        test = np.asarray(snapshot.epoch_test_losses)[:n_means]
-        finite = np.isfinite(test)
-        self.test_curve.setData(x[finite], test[finite])
-        if finite.any():
-            self._ymax = max(self._ymax, float(test[finite].max()))
-            positive = test[finite & (test > 0)]
+    def _scan(self, new: np.ndarray) -> None:
+        """Widen the y extent (kept in the run's own units) to hold `new` losses."""
+        finite = new[np.isfinite(new)]
+        if finite.size:
+            self._ymax = max(self._ymax, float(finite.max()))
+            positive = finite[finite > 0]
             if positive.size:
                 self._ymin_pos = min(self._ymin_pos, float(positive.min()))
-        if self._accuracy:
-            for curve, values in ((self.train_accuracy_curve, snapshot.epoch_train_accuracy),
-                                  (self.test_accuracy_curve, snapshot.epoch_test_accuracy)):
-                values = np.asarray(values)[:n_means]
-                finite = np.isfinite(values)
-                curve.setData(x[finite], values[finite])
+
+    def _visible_rows(self, x_step: float, n: int) -> tuple[int, int] | None:
+        """The values in the x range a hand pan/zoom shows (None while the plot follows the run:
+        then it shows all of it)."""
+        if self._following:
+            return None
+        (x0, x1), _ = self.getViewBox().viewRange()
+        return max(0, math.floor(x0 / x_step) - 2), min(n, math.ceil(x1 / x_step) + 1)
+
+    def _points(self, summary: Summary, values: np.ndarray, x_step: float, loss: bool = True):
+        """(x, y) to draw for `values`: the whole run summarised, or in detail what a hand zoom shows;
+        losses in the plot's units, only the finite points."""
+        view = self._visible_rows(x_step, values.shape[0])
+        if view is None:
+            summary.update(values)
+            x, y = summary.points(values, x_step)
+        else:
+            x, y = slice_points(values, *view, method=summary.method, x_step=x_step)
+        y = self._table(y) if loss else y
+        finite = np.isfinite(y)
+        return (x, y) if finite.all() else (x[finite], y[finite])
+
+    def _feed_rows(self, losses: np.ndarray) -> None:
+        self.rows_curve.setData(*self._points(self._rows_summary, losses, 1.0))
+
+    def _feed_epochs(self, snapshot, n_means: int) -> None:
+        few = 0 < n_means <= SYMBOLS_UP_TO
+        self.epoch_curve.setSymbol("o" if few else None)
+        self.epoch_curve.setSymbolSize(8 if few else 0)
+        step = float(snapshot.n_rows)
+        self.epoch_curve.setData(*self._points(self._epoch_summary, snapshot.epoch_means, step))
+        self._feed_per_epoch(snapshot, n_means, step)
+
+    def _feed_per_epoch(self, snapshot, n_means: int, step: float) -> None:
+        """The test loss and the accuracies after each epoch, where they apply (the snapshot's
+        arrays read NaN where they do not: nothing is drawn for them)."""
+        setup = self.state.setup
+        tested = setup is not None and setup.test_fraction > 0
+        if tested:
+            test = snapshot.epoch_test_losses[:n_means]
+            if self._scanned_tests > n_means:
+                self._scanned_tests = 0
+            self._scan(test[self._scanned_tests:])
+            self._scanned_tests = n_means
+            self.test_curve.setData(*self._points(self._test_summary, test, step))
+        if self._accuracy and setup is not None and is_classifier(setup.spec):
+            self.train_accuracy_curve.setData(
+                *self._points(self._train_acc_summary, snapshot.epoch_train_accuracy[:n_means], step, loss=False))
+            if tested:
+                self.test_accuracy_curve.setData(
+                    *self._points(self._test_acc_summary, snapshot.epoch_test_accuracy[:n_means], step, loss=False))
 
     def _due(self, curve: str, now: float) -> bool:
         last, cost = self._fed.get(curve, (0.0, 0.0))
@@ -315,6 +353,12 @@ class LossPlot(RenderWhenShown, pg.PlotWidget):
     # ---- ranges that do not jump ---------------------------------------------------------------
     def _stop_following(self, *_) -> None:
         self._following = False
+        self._view_moved()
+
+    def _view_moved(self, *_) -> None:
+        if not self._following:
+            self._n = self._n_means = -1  # re-feed what is now in view
+            self.request_render()
 
     def _apply_ranges(self, force: bool = False) -> None:
         if not self._following:
@@ -325,15 +369,18 @@ class LossPlot(RenderWhenShown, pg.PlotWidget):
             x_max = self._target
         else:
             x_max = nice_ceil(x_max)
+        # The extent is kept in the run's own units; loss_to_table keeps order (×σ², σ > 0).
+        ymax = min(float(self._table(self._ymax)), 1e300)  # σ² × a huge loss may pass the largest float
+        ymin_pos = float(self._table(self._ymin_pos)) if math.isfinite(self._ymin_pos) else math.inf
         if self._log:
-            if self._ymax > 0 and math.isfinite(self._ymin_pos):
-                top = math.ceil(math.log10(self._ymax) + 1e-9)
-                bottom = max(math.floor(math.log10(self._ymin_pos)), top - LOG_DECADES)
+            if ymax > 0 and math.isfinite(ymin_pos) and ymin_pos > 0:
+                top = math.ceil(math.log10(ymax) + 1e-9)
+                bottom = max(math.floor(math.log10(ymin_pos)), top - LOG_DECADES)
                 y_range = (bottom, max(top, bottom + 1))
             else:
                 y_range = (-2, 1)
         else:
-            y_range = (0.0, nice_ceil(self._ymax * 1.05) if self._ymax > 0 else 1.0)
+            y_range = (0.0, nice_ceil(ymax * 1.05) if ymax > 0 else 1.0)
         ranges = ((0.0, float(x_max)), (float(y_range[0]), float(y_range[1])))
         if force or ranges != self._ranges:
             self._ranges = ranges
