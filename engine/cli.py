@@ -244,10 +244,14 @@ def run_train(args) -> dict[str, Any]:
         thetas = run.run_epochs(chunk, keep_thetas=per_epoch.wanted)
         if per_epoch.wanted:
             per_epoch.add(thetas)
-    in_table_units = _table_units(target_scaler, spec)
     stop = run.diverged
+    if not all(map(math.isfinite, run.epoch_losses)):  # at η = 0 nothing diverges, however large the loss
+        raise UsageError(_not_finite(spec, network.theta, X[train_rows], Y[train_rows], dataset, train_rows, args,
+                                     target_kind))
+    series = {"epoch_loss": run.epoch_losses, "test_loss": per_epoch.test_loss}
+    in_table_units = _table_units(target_scaler, spec, series)
     out: dict[str, Any] = {
-        "epoch_loss": in_table_units(run.epoch_losses),
+        "epoch_loss": in_table_units["epoch_loss"],
         "params": dict(zip(spec.param_names, run.theta[[spec.param_index[n] for n in spec.param_names]].tolist())),
         "diverged": None if stop is None else {"epoch": stop.epoch, "row": stop.row},
     }
@@ -255,7 +259,7 @@ def run_train(args) -> dict[str, Any]:
         out["advice"] = _advice(spec, network.theta, stop, X[train_rows], Y[train_rows], dataset, train_rows, args,
                                 target_kind)
     if len(test_rows):
-        out["test_loss"] = in_table_units(per_epoch.test_loss)
+        out["test_loss"] = in_table_units["test_loss"]
     if classification:
         out["train_accuracy"] = per_epoch.train_accuracy
         if len(test_rows):
@@ -293,17 +297,34 @@ class _PerEpoch:
         return right.mean(axis=1).tolist()
 
 
-def _table_units(target_scaler: TargetScaler, spec: NetworkSpec):
-    """Losses on the scaled targets -> the table's units (the scaled ones when there is no single factor)."""
-    def convert(values) -> list[float]:
-        values = np.asarray(values, dtype=float)
-        table = target_scaler.loss_to_table(values, spec.loss)
-        return (values if table is None else np.asarray(table, dtype=float)).tolist()
-
+def _table_units(target_scaler: TargetScaler, spec: NetworkSpec, series: dict[str, list[float]]) -> dict:
+    """Losses on the scaled targets -> the table's units, every series alike: the scaled ones (with
+    a warning) when no single factor converts them, or when the table's units overflow (targets
+    near 1e300 have a variance beyond the largest double, though their z-scores train well)."""
     if target_scaler.loss_to_table(1.0, spec.loss) is None:
         _warn("the target columns have different scales, so losses are reported on the standardised "
               "targets (use --target-scale none for the table's units)")
-    return convert
+        return {key: list(values) for key, values in series.items()}
+    converted = {key: np.asarray(target_scaler.loss_to_table(np.asarray(values, dtype=float), spec.loss),
+                                 dtype=float) for key, values in series.items()}
+    if not all(np.all(np.isfinite(values)) for values in converted.values()):
+        _warn("the loss in the table's units is beyond the largest number a double holds (about 1.8e308), "
+              "so losses are reported on the standardised targets")
+        return {key: list(values) for key, values in series.items()}
+    return {key: values.tolist() for key, values in converted.items()}
+
+
+def _not_finite(spec: NetworkSpec, theta0: np.ndarray, X, Y, dataset: Dataset, train_rows, args,
+                target_kind: str) -> str:
+    """Why a run that did not diverge has a loss that is not a finite number (it can only be at η = 0,
+    where nothing diverges): the data's scale, never η."""
+    advice = diagnosis.advice(
+        eta=args.eta, loss_at_start=diagnosis.start_loss(spec, theta0, X, Y),
+        input_scaling=args.scale, target_scaling=target_kind,
+        large_inputs=bool(np.max(np.abs(dataset.X[train_rows]), initial=0.0) > diagnosis.LARGE_VALUE),
+        large_targets=bool(np.max(np.abs(dataset.Y[train_rows]), initial=0.0) > diagnosis.LARGE_VALUE))
+    return "the loss is not a finite number: " + (
+        advice or "the data's numbers are too large for this network; use smaller inputs or targets")
 
 
 def _advice(spec: NetworkSpec, theta0: np.ndarray, stop, X, Y, dataset: Dataset, train_rows, args,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -148,7 +149,10 @@ def source(spec: NetworkSpec, batched: bool = False, guarded: bool = True) -> st
                    "if s - s != 0.0:  # inf or NaN somewhere",
                    "    status = PARAMS_NOT_FINITE",
                    "    break"]
-    update += [f"{n} = n{n}" for n in names]
+    if guarded:
+        update += [f"{n} = n{n}" for n in names]
+    else:  # η = 0 moves nothing: θ − 0·∞ would make a parameter NaN where Training keeps it
+        update = []
     if batched:
         update += [f"G{n} = 0.0" for n in names] + ["count = 0"]
         body += ["    " + line for line in update]
@@ -230,7 +234,9 @@ class FastTraining:
         # diverges when its loss or the parameters stop being finite, or its loss passes
         # engine.training.runaway_limit (taken at the start: η never changes here).
         guarded = self.eta != 0.0
-        self._limit = _runaway_limit(spec, theta, X, Y) if guarded else math.inf
+        # The limit is capped at the largest float: an infinite row loss then runs away here too
+        # (`not inf <= inf` would let it through), as Training's "loss not finite" test says.
+        self._limit = min(_runaway_limit(spec, theta, X, Y), sys.float_info.max) if guarded else math.inf
         self._run = compiled(spec, self.batch > 1, guarded)
 
     @property

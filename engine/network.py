@@ -16,13 +16,14 @@ matrix product and ∂L/∂W_l with ∂L/∂b_l one outer product
 (see engine.record.StepLayout).
 
 Speed: `step` does its arithmetic in a scratch array laid out exactly like a
-record, with every view bound once, so a row costs a handful of small NumPy
-calls plus one copy of that array for the record. `theta` itself is the
-scratch's "θ after" slot: the update lands in place. The activations and the
-loss the tutorial's presets use (sigmoid, tanh, ReLU, BCE with one output) run
-here as in-place kernels (`_kernels`): the very same NumPy operations, in the same
-order, as engine.activations and engine.losses, so the numbers are bit-identical
-(tests/test_engine_properties.py checks this), minus a fresh array per operation.
+record, with every view bound once (`_passes`), so a row costs a handful of small
+NumPy calls plus one copy of that array for the record. `theta` itself is the
+scratch's "θ after" slot: the update lands in place. The activations and losses run
+through engine.kernels: the formulas of engine.activations and engine.losses,
+operation for operation, in place (bit-identical numbers, no fresh array per
+operation). Matrix products go through the array method `a.dot(b, out)`: the same
+routine as np.dot without np.dot's dispatch layer, which on these sizes costs as much
+as the product.
 
 Mini-batches: `step` is one update from one row (a batch of one, the tutorial's
 SGD). `batch_step` does one row of a larger batch: the row's own forward pass,
@@ -32,10 +33,12 @@ gradients (engine.training.Training does).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from engine.losses import BCE_EPSILON
-from engine.record import NamedValues, StepLayout, StepRecord, StepViews, frozen
+from engine import kernels
+from engine.record import NamedValues, StepLayout, StepRecord, StepViews, frozen, frozen_copy
 from engine.spec import NetworkSpec, preset
 
 
@@ -63,14 +66,16 @@ class Network:
         self._layers = []
         for layer, (w_slice, b_slice) in enumerate(self.spec.layer_slices, start=1):
             Wb = self.theta[w_slice.start : b_slice.stop].reshape(sizes[layer - 1] + 1, sizes[layer])
-            act = self.spec.activation(layer)
-            self._layers.append((Wb, Wb[:-1], act, _kernels(act.name, sizes[layer])))
+            self._layers.append((Wb, Wb[:-1], self.spec.activation(layer)))
         self._loss = self.spec.loss_fn
-        # BCE with one output: scalar arithmetic (see _bce_one) instead of a dozen tiny-array calls.
-        self._bce_one = self.spec.loss == "bce" and self.spec.n_outputs == 1
-        # _bce_scalar's arguments for np.log and np.log1p, and their results. Two wide, the
-        # second lane a harmless constant: NumPy takes a slower path for 1-element arrays.
-        self._scalar = (np.array([0.5, 0.5]), np.zeros(2), np.empty((2, 2)))
+        # step()'s forward pass, loss and backward pass, as straight-line code on the scratch's views
+        self._row = kernels.row_function(self.spec, self._work, *zip(*[(Wb, W) for Wb, W, _ in self._layers]))
+        n = self.spec.n_params
+        # The update's η, as a 0-d array: NumPy converts a Python float on every call, which
+        # costs as much as the multiplication. The same float64 either way.
+        self._eta = np.zeros(())
+        self._change = np.empty(n)  # η·gradient
+        self._zeros = np.zeros(n)  # for the finiteness probe (see _quiet_sgd)
 
     # ---- parameters by name -------------------------------------------------
     def __getitem__(self, name: str) -> float:
@@ -115,41 +120,21 @@ class Network:
 
     def _forward(self, v: StepViews) -> None:
         """Every Z and O from v.x (each layer's inputs carry their trailing 1)."""
-        for (Wb, _, act, kernels), inputs, z, o in zip(self._layers, v.inputs, v.zs, v.outs):
+        for (Wb, _, act), inputs, z, o in zip(self._layers, v.inputs, v.zs, v.outs):
             np.dot(inputs, Wb, out=z)  # Z = [O_prev, 1] · [W; b] = O_prev · W + b
-            if kernels is not None:
-                kernels[0](z, o)
-            elif not act.is_identity:
+            if not act.is_identity:
                 o[:] = act.forward(z)
 
-    def _loss_and_dloss(self, v: StepViews, fast: bool = True) -> float:
-        """L for the row in v, with ∂L/∂ŷ written into v.dloss (`fast`: may use the shared scratch)."""
-        if fast and self._bce_one:
-            return self._bce_scalar(v)
+    def _loss_and_dloss(self, v: StepViews) -> float:
+        """L for the row in v, with ∂L/∂ŷ written into v.dloss."""
         v.dloss[:] = self._loss.derivative(v.y, v.outs[-1])
         return self._loss.value(v.y, v.outs[-1])
 
-    def _bce_scalar(self, v: StepViews) -> float:
-        # engine.losses' BCE for one output, on Python floats: + − × ÷ on floats round exactly
-        # as NumPy's do, and log/log1p still go through NumPy, so the result is bit-identical.
-        y, y_hat = float(v.y[0]), float(v.outs[-1][0])
-        p = y_hat if not y_hat < BCE_EPSILON else BCE_EPSILON  # np.maximum: NaN stays NaN
-        p = p if not p > _ONE_MINUS_EPSILON else _ONE_MINUS_EPSILON  # np.minimum
-        log_in, log1p_in, out = self._scalar
-        log_in[0] = p
-        log1p_in[0] = -p
-        np.log(log_in, out=out[0])
-        np.log1p(log1p_in, out=out[1])
-        v.dloss[0] = -(y - p) / (p * (1.0 - p))
-        return -y * float(out[0, 0]) - (1.0 - y) * float(out[1, 0])
-
-    def _backward(self, v: StepViews, fast: bool = True) -> None:
-        """Every δ and the whole gradient from v's x, Z, O and ∂L/∂ŷ (`fast`: may use the shared scratch)."""
+    def _backward(self, v: StepViews) -> None:
+        """Every δ and the whole gradient from v's x, Z, O and ∂L/∂ŷ."""
         for layer in range(len(self._layers) - 1, -1, -1):
-            _, W, act, kernels = self._layers[layer]
-            if fast and kernels is not None:  # δ = ∂L/∂O ⊙ act'(Z)
-                kernels[1](v.douts[layer], v.zs[layer], v.outs[layer], v.deltas[layer])
-            elif not act.is_identity:
+            _, W, act = self._layers[layer]
+            if not act.is_identity:  # δ = ∂L/∂O ⊙ act'(Z)
                 np.multiply(v.douts[layer], act.derivative(v.zs[layer], v.outs[layer]), out=v.deltas[layer])
             # ∂L/∂[W; b] = [inputs, 1] ⊗ δ, as a (column · row) product
             np.dot(v.input_columns[layer], v.delta_rows[layer], out=v.layer_gradients[layer])
@@ -177,10 +162,10 @@ class Network:
         for z, o, z_slot, o_slot in zip(zs, outs, v.zs, v.outs):
             z_slot[:] = z
             o_slot[:] = o
-        # The formulas of engine.activations/losses themselves, not the kernels: their scratch
-        # arrays belong to step(), and this may run on another thread.
-        self._loss_and_dloss(v, fast=False)
-        self._backward(v, fast=False)
+        # The formulas of engine.activations/losses themselves, not step()'s kernels: their
+        # scratch arrays belong to step(), and this may run on another thread.
+        self._loss_and_dloss(v)
+        self._backward(v)
         return v.dloss, v.gradient
 
     # ---- one SGD step ------------------------------------------------------------
@@ -191,15 +176,43 @@ class Network:
         overflow warnings): Training reports that as divergence. Not re-entrant: one
         thread trains a network at a time.
         """
+        self._load(self._work, x, y)
+        loss, _ = self._quiet_sgd(eta, False)
+        return StepRecord.of_row(self.spec, epoch, row, step, float(eta), loss, frozen_copy(self._buffer),
+                                 self._layout)
+
+    def train_row(self, x, y, eta: float, epoch: int, row: int, step: int) -> tuple[StepRecord, bool]:
+        """step() for a training loop: (the record, whether θ after is all finite).
+
+        x (inputs,) and y (outputs,) are taken as they are: the loop checked its table's
+        shape once (Training does); eta is a float. The finiteness test runs only when
+        η ≠ 0 (at η = 0 θ does not move); otherwise the answer is True.
+        """
         v = self._work
-        self._load(v, x, y)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            self._forward(v)
-            loss = self._loss_and_dloss(v)
-            self._backward(v)
-            v.theta_before[:] = self.theta
-            self.theta -= eta * v.gradient  # self.theta is v.theta_after
-        return StepRecord(self.spec, epoch, row, step, float(eta), loss, frozen(self._buffer.copy()), self._layout)
+        v.x[:] = x
+        v.y[:] = y
+        loss, finite = self._quiet_sgd(eta, eta != 0.0)
+        return StepRecord.of_row(self.spec, epoch, row, step, eta, loss, frozen_copy(self._buffer),
+                                 self._layout), finite
+
+    @np.errstate(over="ignore", invalid="ignore", divide="ignore")  # as a decorator: half a `with` block's cost
+    def _quiet_sgd(self, eta: float, probe: bool) -> tuple[float, bool]:
+        """Forward, loss, backward and update on the row loaded into the scratch: (L, θ after finite).
+
+        `probe`: test θ after for inf and NaN with one dot product with zeros: every finite
+        θᵢ·0 is ±0, and ±inf·0 and NaN·0 are NaN, so the sum is NaN exactly when some θᵢ is
+        not finite (in any order of addition, with or without FMA: every term is zero or
+        NaN, so nothing can overflow).
+        """
+        L = self._row()
+        theta = self.theta  # the scratch's "θ after" slot
+        self._work.theta_before[:] = theta
+        if eta == 0.0:  # nothing moves (θ − 0·∞ would be NaN where a gradient overflowed)
+            return L, True
+        self._eta[()] = eta
+        np.multiply(self._eta, self._work.gradient, self._change)  # θ −= η·gradient: the same two
+        np.subtract(theta, self._change, theta)  # IEEE operations as `theta -= eta * gradient`
+        return L, not probe or not math.isnan(theta.dot(self._zeros))
 
     def batch_step(self, x, y, eta: float, gradient_sum: np.ndarray, count: int, *, closes: bool,
                    epoch: int = 1, row: int = 0, step: int = 0, update: int = 0,
@@ -215,85 +228,17 @@ class Network:
         self._load(v, x, y)
         mean = None
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            self._forward(v)
-            loss = self._loss_and_dloss(v)
-            self._backward(v)
+            loss = self._row()
             v.theta_before[:] = self.theta
             if closes:
                 mean = frozen((gradient_sum + v.gradient) / count)
-                self.theta -= eta * mean
+                if eta != 0.0:  # at η = 0 nothing moves, even where the mean overflowed
+                    self.theta -= eta * mean
         batch_gradient = None if mean is None or batch_size == 1 else NamedValues(
             self.spec.param_names, self.spec.param_index, mean)
-        return StepRecord(self.spec, epoch, row, step, float(eta), loss, frozen(self._buffer.copy()), self._layout,
+        return StepRecord(self.spec, epoch, row, step, float(eta), loss, frozen_copy(self._buffer), self._layout,
                           update=update, batch_rows=batch_rows, closes_batch=closes, batch_gradient=batch_gradient,
                           batch_size=batch_size, batch_mean=mean)
-
-
-_ONE_MINUS_EPSILON = 1.0 - BCE_EPSILON
-
-
-def _kernels(name: str, n: int):
-    """(forward(z, o), delta(dout, z, o, delta)) for an activation, in place, or None.
-
-    Each repeats engine.activations' formula operation for operation (so the numbers are
-    the same to the bit), writing into the record's slots and one scratch array instead
-    of allocating a fresh array per operation: on a 2-neuron layer the allocations cost
-    more than the arithmetic. A 1-neuron layer (the usual output) works on Python floats
-    where the operation is + − × (IEEE rounding is the same there), and otherwise on
-    2-wide scratch arrays: NumPy takes a slower path for 1-element arrays.
-    """
-    if name not in ("sigmoid", "tanh"):
-        return None
-    scratch = np.empty(n)
-    wide_in = np.zeros(2)  # lane 1 stays 0: a harmless argument
-    wide_out = np.empty(2)
-    if name == "sigmoid" and n == 1:
-        def forward(z, o):  # σ(z) = exp(−logaddexp(0, −z))
-            wide_in[0] = -float(z[0])
-            np.logaddexp(0.0, wide_in, out=wide_out)
-            wide_out[0] = -wide_out[0]
-            np.exp(wide_out, out=wide_out)
-            o[0] = wide_out[0]
-
-        def delta(dout, z, o, out):  # ∂L/∂O · O(1 − O)
-            y = float(o[0])
-            out[0] = float(dout[0]) * (y * (1.0 - y))
-
-        return forward, delta
-    if name == "sigmoid":
-        def forward(z, o):
-            np.negative(z, out=o)
-            np.logaddexp(0.0, o, out=o)
-            np.negative(o, out=o)
-            np.exp(o, out=o)
-
-        def delta(dout, z, o, out):
-            np.subtract(1.0, o, out=scratch)
-            np.multiply(o, scratch, out=scratch)
-            np.multiply(dout, scratch, out=out)
-
-        return forward, delta
-    if n == 1:
-        def forward(z, o):
-            wide_in[0] = z[0]
-            np.tanh(wide_in, out=wide_out)
-            o[0] = wide_out[0]
-
-        def delta(dout, z, o, out):  # ∂L/∂O · (1 − O²)
-            y = float(o[0])
-            out[0] = float(dout[0]) * (1.0 - y * y)
-
-        return forward, delta
-
-    def forward(z, o):
-        np.tanh(z, out=o)
-
-    def delta(dout, z, o, out):
-        np.multiply(o, o, out=scratch)
-        np.subtract(1.0, scratch, out=scratch)
-        np.multiply(dout, scratch, out=out)
-
-    return forward, delta
 
 
 def _length(values) -> int | None:

@@ -6,6 +6,12 @@ size needs it, a real minus sign, never a cut that changes the meaning (no
 ellipsis: a column is made wide enough instead). `fmt_full` gives every digit
 the engine has, for tooltips.
 
+A value that is not a finite number is never written as if it were one ("inf",
+"∞", "NaN" read like a result a student could use): ±inf is what arithmetic
+gives past the largest double (about 1.8e308), so it reads OVERFLOW; NaN comes
+from an undefined operation such as ∞ − ∞ or 0 · ∞, so it reads UNDEFINED. Both
+are no wider than the widest number, so no column or label has to grow for them.
+
 Names follow the tutorial: W{layer}{input}{neuron}, b{layer}{neuron},
 O{layer}{neuron} for a neuron's output, and ŷ for the output neuron (ŷ1, ŷ2, …
 when there are several outputs).
@@ -19,28 +25,39 @@ from engine.spec import NetworkSpec, parse_param_name
 MINUS = "\u2212"
 SIGNIFICANT = 6  # the default display precision
 PRECISIONS = range(4, 9)  # the display precisions a user can choose
+OVERFLOW = "overflow"  # how ±inf is written (beyond the largest double)
+UNDEFINED = "undefined"  # how NaN is written (∞ − ∞, 0 · ∞, …)
 
 
 def fmt(value: float, digits: int = SIGNIFICANT) -> str:
-    """0.421337 -> '0.421337'; -2.5e-07 -> '−2.5e−07'; nan -> 'NaN'."""
+    """0.421337 -> '0.421337'; -2.5e-07 -> '−2.5e−07'; inf -> 'overflow'; nan -> 'undefined'."""
     value = float(value)
     if math.isnan(value):
-        return "NaN"
+        return UNDEFINED
     if math.isinf(value):
-        return "∞" if value > 0 else MINUS + "∞"
+        return OVERFLOW if value > 0 else MINUS + OVERFLOW
     if value == 0:
         value = 0.0  # no "−0"
     return f"{value:.{digits}g}".replace("-", MINUS)
 
 
 def fmt_full(value: float) -> str:
-    """Every digit the engine has (for tooltips and copy)."""
-    return repr(float(value)).replace("-", MINUS)
+    """Every digit the engine has (for tooltips and copy); not-finite values as fmt writes them."""
+    value = float(value)
+    if not math.isfinite(value):
+        return fmt(value)
+    return repr(value).replace("-", MINUS)
+
+
+_WORDS = {OVERFLOW: math.inf, MINUS + OVERFLOW: -math.inf, UNDEFINED: math.nan}
 
 
 def parse(text: str) -> float:
     """Inverse of fmt for what a person types or what a test reads back."""
-    return float(text.strip().replace(MINUS, "-").replace("−", "-"))
+    stripped = text.strip()
+    if stripped in _WORDS:
+        return _WORDS[stripped]
+    return float(stripped.replace(MINUS, "-").replace("−", "-"))
 
 
 def shown_value(value: float, digits: int = SIGNIFICANT) -> float:

@@ -52,6 +52,12 @@ def frozen(a: np.ndarray) -> np.ndarray:
     return a
 
 
+def frozen_copy(a: np.ndarray) -> np.ndarray:
+    """A read-only copy of the 1-D float array `a`: an array over an immutable bytes copy, which
+    costs about half of copy() followed by setting the flag (the flags object is slow to reach)."""
+    return np.frombuffer(a.tobytes())
+
+
 class StepLayout:
     """Where each number of one step sits in the step's flat array.
 
@@ -197,6 +203,19 @@ class StepRecord:
                              closes_batch=closes_batch, batch_gradient=batch_gradient, batch_size=batch_size,
                              _batch_mean=batch_mean)
 
+    _batch_mean = None  # a batch of one has no batch mean (of_row does not store it)
+
+    @classmethod
+    def of_row(cls, spec, epoch, row, step, eta, loss, data, layout) -> StepRecord:
+        """The record of a batch of one: what __init__ builds without batch fields, ~3× faster
+        (the training loop makes one per row). The batch fields with the same value on every
+        such record are the class's defaults: diverged, closes_batch, batch_gradient, batch_size."""
+        record = _new(cls)
+        _set(record, "__dict__", {"spec": spec, "epoch": epoch, "row": row, "step": step, "eta": eta,
+                                   "loss": loss, "data": data, "layout": layout, "update": step,
+                                   "batch_rows": (row,)})
+        return record
+
     @cached_property
     def _views(self) -> StepViews:
         return self.layout.views(self.data)
@@ -260,12 +279,12 @@ class StepRecord:
         """The change this row's step applied to each parameter: −η·∂L/∂p, where ∂L/∂p is the
         row's own gradient for a batch of one, the batch's mean gradient on the row that closes
         a larger batch, and no change (zeros) on a row that does not close its batch."""
-        if not self.closes_batch:
+        if not self.closes_batch or self.eta == 0.0:  # (at η = 0 even an overflowed gradient moves nothing)
             change = np.zeros(self.spec.n_params)
-        elif self.batch_size == 1 or self._batch_mean is None:
-            change = -self.eta * self.gradient
         else:
-            change = -self.eta * self._batch_mean
+            with np.errstate(over="ignore", invalid="ignore"):  # a runaway step's change may overflow
+                change = -self.eta * (self.gradient if self.batch_size == 1 or self._batch_mean is None
+                                      else self._batch_mean)
         return NamedValues(self.spec.param_names, self.spec.param_index, frozen(change))
 
     @cached_property
@@ -284,3 +303,7 @@ class StepRecord:
         from engine.chain import chain_factors
 
         return {name: chain_factors(self, name) for name in self.spec.param_names}
+
+
+_new = object.__new__
+_set = object.__setattr__  # the way past a frozen dataclass's __setattr__

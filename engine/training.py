@@ -142,7 +142,11 @@ class Training:
         self._batch_sum = np.zeros(network.spec.n_params)
         self._batch_rows: list[int] = []
         self._limit: float | None = None  # RUNAWAY_FACTOR × max(1, L₀); None: take it at the next row
-        self._order = row_order(order, self.n_rows, self.seed, 1)
+        # Per row, once: views of X's and Y's rows (indexing the tables on every step costs more
+        # than a row's forward pass), the row count, and the epoch's order as Python ints.
+        self._xs, self._ys = list(self.X), list(self.Y)
+        self._n_rows = self.n_rows
+        self._order = row_order(order, self.n_rows, self.seed, 1).tolist()
 
     @property
     def n_rows(self) -> int:
@@ -181,24 +185,27 @@ class Training:
     def _closes(self) -> bool:
         return self.batch == 1 or len(self._batch_rows) + 1 == self.batch or self.position + 1 == self.n_rows
 
-    def _attempt(self, network: Network) -> StepRecord:
-        """The next row's step on `network` (its parameters move if the step closes a batch)."""
-        local = int(self._order[self.position])
+    def _attempt(self, network: Network) -> tuple[StepRecord, bool]:
+        """The next row's step on `network` (its parameters move if the step closes a batch),
+        and whether its parameters are all finite afterwards (always True at η = 0)."""
+        local = self._order[self.position]
         row = self._table_rows[local]
+        eta = self._eta
         if self.batch == 1:
-            return network.step(self.X[local], self.Y[local], self._eta, epoch=self.epoch, row=row, step=self.steps)
+            return network.train_row(self._xs[local], self._ys[local], eta, self.epoch, row, self.steps)
         rows = (*self._batch_rows, row)
-        return network.batch_step(
-            self.X[local], self.Y[local], self._eta, self._batch_sum, len(rows), closes=self._closes(),
+        record = network.batch_step(
+            self._xs[local], self._ys[local], eta, self._batch_sum, len(rows), closes=self._closes(),
             epoch=self.epoch, row=row, step=self.steps, update=self.updates, batch_rows=rows,
             batch_size=self.batch,
         )
+        return record, eta == 0.0 or bool(_all_finite(np.isfinite(network.theta)))
 
-    def _ran_away(self, record: StepRecord, theta: np.ndarray) -> bool:
+    def _ran_away(self, loss: float, finite: bool) -> bool:
+        """Whether a step with row loss `loss` that left parameters `finite` (or not) is a runaway."""
         if self._eta == 0.0:  # nothing moves, so nothing runs away
             return False
-        loss = record.loss
-        if not math.isfinite(loss) or not _all_finite(np.isfinite(theta)):  # (a sum would warn on inf − inf)
+        if not math.isfinite(loss) or not finite:
             return True
         return loss > (self._limit if self._limit is not None else self.runaway_limit)
 
@@ -209,29 +216,31 @@ class Training:
         net = self.network
         if self._limit is None and self._eta != 0.0:
             self._limit = self._runaway_limit(net.theta)  # at the parameters before this row
-        record = self._attempt(net)
-        if self._ran_away(record, net.theta):
+        record, finite = self._attempt(net)
+        loss = record.loss
+        if self._ran_away(loss, finite):
             net.set_theta(record.theta_before)
             self.diverged = record = dataclasses.replace(record, diverged=True)
             return record
         self.steps += 1
         self.position += 1
-        self._epoch_loss_sum += record.loss
+        self._epoch_loss_sum += loss
         if self.batch > 1:
             if record.closes_batch:
                 self._batch_sum[:] = 0.0
                 self._batch_rows.clear()
             else:
-                self._batch_sum += record.gradient
+                with np.errstate(over="ignore", invalid="ignore"):  # an overflowing sum is caught at the update
+                    self._batch_sum += record.gradient
                 self._batch_rows.append(record.row)
         if record.closes_batch:
             self.updates += 1
-        if self.position == self.n_rows:
-            self.epoch_losses.append(self._epoch_loss_sum / self.n_rows)
+        if self.position == self._n_rows:
+            self.epoch_losses.append(self._epoch_loss_sum / self._n_rows)
             self._epoch_loss_sum = 0.0
             self.position = 0
             self.epoch += 1
-            self._order = row_order(self.order, self.n_rows, self.seed, self.epoch)
+            self._order = row_order(self.order, self._n_rows, self.seed, self.epoch).tolist()
         return record
 
     def peek(self, eta: float | None = None) -> StepRecord:
@@ -249,8 +258,8 @@ class Training:
             self.eta = self._eta if eta is None else eta
             if self._limit is None and self._eta != 0.0:
                 self._limit = self._runaway_limit(probe.theta)
-            record = self._attempt(probe)
-            if self._ran_away(record, probe.theta):
+            record, finite = self._attempt(probe)
+            if self._ran_away(record.loss, finite):
                 record = dataclasses.replace(record, diverged=True)
         finally:
             self._eta, self._limit = saved_eta, saved_limit
@@ -295,4 +304,4 @@ class Training:
             self._eta = float(cp.eta)
         self._limit = cp.runaway_limit
         self.diverged = None
-        self._order = row_order(self.order, self.n_rows, self.seed, self.epoch)
+        self._order = row_order(self.order, self.n_rows, self.seed, self.epoch).tolist()

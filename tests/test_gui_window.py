@@ -154,11 +154,15 @@ def test_play_runs_the_epochs_and_the_plot_holds_every_row(qtbot, window):
     tr, records = engine_run(rows=240)
     history = window.trainer.history()
     assert np.array_equal(history, [r.loss for r in records])
+    # The plot speaks the table's units: each row's (y − ŷ)² in lpa², σ² × the network's loss.
+    sigma = target_units("regression")[1]
     x, y = window.plot.rows_curve.getOriginalDataset()
-    assert len(y) == 240 and np.array_equal(y, history)
+    assert len(y) == 240
+    np.testing.assert_allclose(y, history * sigma**2, rtol=1e-13)
     assert np.array_equal(x, np.arange(1, 241))
     ex, ey = window.plot.epoch_curve.getOriginalDataset()
-    assert np.array_equal(ey, tr.epoch_losses) and np.array_equal(ex, 4 * np.arange(1, 61))
+    np.testing.assert_allclose(ey, np.array(tr.epoch_losses) * sigma**2, rtol=1e-13)
+    assert np.array_equal(ex, 4 * np.arange(1, 61))
     assert child(window, QAbstractButton, "playButton").text().endswith("Play")
     assert "epoch 60" in child(window, QWidget, "statusEpoch").text()
 

@@ -82,6 +82,14 @@ class StatusReadout:
         set_text(self.rate, f"{count(round(rows_per_second))} rows/s")
 
 
+def _in_table_units(record, moment) -> float:
+    """The diverged row's loss in the units the status bar and the table use (the table's own,
+    when the network learns standardised targets), so the banner's number matches theirs."""
+    units = None if moment is None or not moment.targets_scaled else moment.target_scaler
+    table = None if units is None else units.loss_to_table(record.loss, record.spec.loss)
+    return record.loss if table is None else float(table)
+
+
 class DivergenceBanner(QFrame):
     """Says when training diverged or the data is far off the network's scale, why, and offers the
     ways out: back to the last good row, Reset, or scaling the data (engine.diagnosis's advice).
@@ -138,8 +146,8 @@ class DivergenceBanner(QFrame):
             return
         digits = s.precision
         if record is not None:
-            size = ("grew without bound" if not math.isfinite(record.loss)
-                    else f"reached {fmt(record.loss, digits)}")
+            loss = _in_table_units(record, s.shown)
+            size = "grew without bound" if not math.isfinite(loss) else f"reached {fmt(loss, digits)}"
             head = (f"<b>Training diverged</b> at epoch {record.epoch}, row {record.row + 1}, with "
                     f"η = {fmt(record.eta, digits)}: the loss {size}. The last finite parameters are kept. ")
         else:
