@@ -33,8 +33,7 @@ test: $(VENV)/.installed
 	$(PY) -m pytest -n 2
 
 soak: $(VENV)/.installed
-	QT_QPA_PLATFORM=offscreen $(PY) bench/soak.py
-	QT_QPA_PLATFORM=offscreen SOAK=1 $(PY) -m pytest -q -n 2 tests/test_monkey.py tests/test_shutdown.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/reliability.py
 
 bench: $(VENV)/.installed
 	$(PY) bench/engine_speed.py

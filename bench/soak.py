@@ -1,6 +1,8 @@
 """Soak: a million rows at full speed with the window live, and nothing gives.
 
-    python bench/soak.py [--rows N]        (make soak; offscreen unless QT_QPA_PLATFORM says otherwise)
+    python bench/soak.py [--rows N] [--json FILE]   (offscreen unless QT_QPA_PLATFORM says otherwise)
+
+--json FILE also writes the figures and every check as JSON, for bench/reliability.py (make soak).
 
 The run happens in a fresh child process (this script with --child) so that everything it
 writes to stderr is seen, including what Qt or Python might print while the process exits.
@@ -134,6 +136,7 @@ def judge(result: dict, stderr: str, status: int) -> list[tuple[str, str, str, b
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows to train (default 10^6)")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures and checks to FILE as JSON")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rows < 1000:
@@ -151,8 +154,14 @@ def main(argv: list[str] | None = None) -> int:
         result = json.loads(proc.stdout.strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError):
         print(f"the soak run failed (exit status {proc.returncode}):\n{proc.stdout}{proc.stderr}", file=sys.stderr)
+        if args.json:
+            Path(args.json).write_text(json.dumps({"failed": True, "status": proc.returncode}))
         return 1
     rows = judge(result, proc.stderr, proc.returncode)
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "failed": False, "seconds": took, "result": result, "stderr": proc.stderr, "status": proc.returncode,
+            "checks": [{"name": n, "value": v, "limit": lim, "ok": ok} for n, v, lim, ok in rows]}, indent=1))
     width = max(len(r[0]) for r in rows)
     print(f"soak: {result['rows']:,} rows of a {result['n_rows_table']}-row table, window live "
           f"({env['QT_QPA_PLATFORM']}), {os.cpu_count()} cores, Python {sys.version.split()[0]}, {took:.0f} s")

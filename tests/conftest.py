@@ -11,6 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import tally as tally_file  # noqa: E402  (this folder is on the path: pytest puts it there for conftest)
+
 
 @pytest.fixture(autouse=True)
 def dialogs(monkeypatch):
@@ -120,3 +122,10 @@ class Studio:
 def studio():
     """A students-regression state at Step 0 (small random start), showing the first row idle."""
     return Studio()
+
+
+@pytest.fixture
+def tally(request):
+    """`tally(**counts)`: what this test did, appended to $BACKPROP_TALLY for bench/reliability.py
+    (nothing at all when it is not set). Named after the test that calls it."""
+    return lambda **counts: tally_file.record(request.node.nodeid, **counts)

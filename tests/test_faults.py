@@ -1,7 +1,10 @@
 """Saving a session when things go wrong: a full disk, a read-only folder or disk, a failure of
 any one system call, an interrupt at every byte, a kill at any moment. Afterwards the previous
 file is exactly as it was or the new one is whole, no temporary file is left (a killed save's
-leftover is ignored by Open and removed by the next save), and modes and links are kept."""
+leftover is ignored by Open and removed by the next save), and modes and links are kept.
+
+With BACKPROP_TALLY set, each test counts there the faults it injected, by kind, and the files it
+compared afterwards (tests/tally.py); a test that found a file lost fails instead."""
 from __future__ import annotations
 
 import errno
@@ -83,8 +86,8 @@ ERRORS = {"full disk": OSError(errno.ENOSPC, "No space left on device"), "Ctrl+C
           "I/O error": OSError(errno.EIO, "Input/output error")}
 
 
-@pytest.mark.parametrize("error", ERRORS.values(), ids=ERRORS.keys())
-def test_a_save_cut_at_every_byte_keeps_the_old_file(old_file, monkeypatch, variant, error):
+@pytest.mark.parametrize("kind, error", ERRORS.items(), ids=ERRORS.keys())
+def test_a_save_cut_at_every_byte_keeps_the_old_file(old_file, monkeypatch, variant, tally, kind, error):
     n = len(NEW_BYTES)  # every cut for a full disk; for the others the first and last bytes and every 7th
     full_disk = isinstance(error, OSError) and error.errno == errno.ENOSPC
     cuts = range(n) if full_disk else sorted({*range(32), *range(32, n, 7), *range(n - 32, n)})
@@ -101,13 +104,15 @@ def test_a_save_cut_at_every_byte_keeps_the_old_file(old_file, monkeypatch, vari
         assert names(old_file.parent) == [NAME], f"cut after {cut} bytes left {names(old_file.parent)}"
     sess.save(NEW, old_file)  # the same save, not interrupted, writes the new file whole
     assert old_file.read_bytes() == NEW_BYTES and names(old_file.parent) == [NAME]
+    tally(faults={f"save cut mid-write ({kind})": len(cuts)}, files_checked=len(cuts) + 1, files_lost=0)
 
 
-def test_short_writes_still_write_the_whole_file(old_file, monkeypatch, variant):
+def test_short_writes_still_write_the_whole_file(old_file, monkeypatch, variant, tally):
     real_write = os.write
     monkeypatch.setattr(os, "write", lambda fd, data: real_write(fd, bytes(data[:7])))  # 7 bytes a call at most
     sess.save(NEW, old_file)
     assert old_file.read_bytes() == NEW_BYTES and names(old_file.parent) == [NAME]
+    tally(faults={"short writes": 1}, files_checked=1, files_lost=0)
 
 
 # ---- a failure of any one system call -----------------------------------------------------------------------
@@ -140,7 +145,8 @@ class Faults:
 
 @pytest.mark.parametrize("error", [OSError(errno.ENOSPC, "No space left on device"), KeyboardInterrupt()],
                          ids=["OSError", "KeyboardInterrupt"])
-def test_a_failure_of_any_system_call_leaves_old_or_new_and_no_temporary(old_file, monkeypatch, variant, error):
+def test_a_failure_of_any_system_call_leaves_old_or_new_and_no_temporary(old_file, monkeypatch, variant, tally,
+                                                                          error):
     with monkeypatch.context() as m:
         clean = Faults(m)
         sess.save(NEW, old_file)
@@ -164,6 +170,8 @@ def test_a_failure_of_any_system_call_leaves_old_or_new_and_no_temporary(old_fil
         elif raised is None:  # a failure it could work round (the unnamed file, the folder's flush)
             assert content == NEW_BYTES, where
         sess.save(OLD, old_file)
+    tally(faults={f"system call fails ({type(error).__name__})": len(clean.calls)}, files_checked=len(clean.calls),
+          files_lost=0)
 
 
 # ---- read-only folders and disks ----------------------------------------------------------------------------
@@ -199,7 +207,7 @@ def refuse_writes_in(monkeypatch, folder: Path, error_number: int) -> None:
     monkeypatch.setattr(os, "replace", replace)
 
 
-def test_a_read_only_folder_says_so_and_changes_nothing(old_file, monkeypatch, variant):
+def test_a_read_only_folder_says_so_and_changes_nothing(old_file, monkeypatch, variant, tally):
     folder = old_file.parent
     folder.chmod(0o555)
     try:
@@ -215,13 +223,15 @@ def test_a_read_only_folder_says_so_and_changes_nothing(old_file, monkeypatch, v
                                  "(Permission denied)")
     assert old_file.read_bytes() == OLD_BYTES and names(folder) == [NAME]
     assert sess.load(old_file) == OLD
+    tally(faults={"read-only folder": 2}, files_checked=1, files_lost=0)
 
 
-def test_a_read_only_disk_says_so_and_changes_nothing(old_file, monkeypatch, variant):
+def test_a_read_only_disk_says_so_and_changes_nothing(old_file, monkeypatch, variant, tally):
     refuse_writes_in(monkeypatch, old_file.parent, errno.EROFS)
     with pytest.raises(sess.SessionError, match=f"^cannot save {old_file}: the folder .* is on a read-only disk$"):
         sess.save(NEW, old_file)
     assert old_file.read_bytes() == OLD_BYTES and names(old_file.parent) == [NAME]
+    tally(faults={"read-only disk": 1}, files_checked=1, files_lost=0)
 
 
 # ---- where a save cannot go --------------------------------------------------------------------------------------
@@ -354,7 +364,7 @@ STAGES = {  # where the kill lands → which file is there afterwards
     "write": "old", "link": "old", "replace": "old", "renamed": "new"}
 
 
-def test_a_save_killed_at_any_stage_leaves_old_or_new_and_the_next_save_cleans_up(tmp_path):
+def test_a_save_killed_at_any_stage_leaves_old_or_new_and_the_next_save_cleans_up(tmp_path, tally):
     env = dict(os.environ, PYTHONFAULTHANDLER="1")
     runs = []
     for named in (False, True):
@@ -387,6 +397,7 @@ def test_a_save_killed_at_any_stage_leaves_old_or_new_and_the_next_save_cleans_u
         sess.load(path)  # Open reads the file and ignores the leftover
         sess.save(NEW, path)  # the next save removes it (its process is gone)
         assert names(folder) == [NAME] and path.read_bytes() == NEW_BYTES, stage
+    tally(faults={"save killed (SIGKILL) at a chosen stage": len(runs)}, files_checked=len(runs), files_lost=0)
 
 
 def test_only_leftovers_of_ended_or_old_saves_are_removed(old_file):
@@ -414,7 +425,10 @@ KILLED_AT_RANDOM = """
 """
 
 
-def test_a_save_killed_at_random_moments_leaves_a_whole_file(tmp_path):
+KILLS = 3
+
+
+def test_a_save_killed_at_random_moments_leaves_a_whole_file(tmp_path, tally):
     big = tmp_path / "big.bpsession"
     X = np.random.default_rng(2).normal(size=(10_000, 8))
     timeline = Timeline(NetworkSpec((8, 1), ("linear",), "se"), X, X[:, :1])
@@ -424,7 +438,7 @@ def test_a_save_killed_at_random_moments_leaves_a_whole_file(tmp_path):
     path.parent.mkdir()
     sess.save(OLD, path)
     rng = np.random.default_rng(1)
-    for _ in range(3):
+    for _ in range(KILLS):
         proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(KILLED_AT_RANDOM.format(
             root=str(ROOT), big=str(big), path=str(path)))], stdout=subprocess.PIPE, text=True)
         assert proc.stdout.readline().strip() == "ready"
@@ -437,11 +451,12 @@ def test_a_save_killed_at_random_moments_leaves_a_whole_file(tmp_path):
         assert content == OLD_BYTES or sess.load(path).table.name == "big"  # never a mix
     sess.save(NEW, path)
     assert names(path.parent) == [NAME]
+    tally(faults={"save killed (SIGKILL) at a random moment": KILLS}, files_checked=KILLS, files_lost=0)
 
 
 # ---- the window's Save ------------------------------------------------------------------------------------------
 def test_the_windows_save_into_a_read_only_folder_says_so_once_and_keeps_the_work(window, dialogs, monkeypatch,
-                                                                                   tmp_path):
+                                                                                   tmp_path, tally):
     from PySide6.QtWidgets import QFileDialog
 
     folder = tmp_path / "locked"
@@ -462,3 +477,4 @@ def test_the_windows_save_into_a_read_only_folder_says_so_once_and_keeps_the_wor
     assert len(dialogs) == 1 and dialogs[0].startswith(f"cannot save {target}: the folder {folder} is read-only")
     assert document.modified and document.path is None  # still unsaved, still untitled
     assert names(folder) == []
+    tally(faults={"window's Save into a read-only folder": 1}, states_checked=1, states_lost=0)

@@ -3,8 +3,12 @@ loader and the command line. Whatever the bytes, the answer is a session / a Dat
 clear one-line error (SessionError, CsvError, `error:` and exit status 2): never another
 exception, never a traceback, never a hang, never a non-finite number taken as data.
 
+The window's Open gets the same tables, by a path and through the menu's file dialog and
+column chooser: a table it takes, or exactly one message, and the state as it was.
+
 Seeded (derandomize=True: the same examples on every run) and small, so the file runs in
-seconds; raise FUZZ_EXAMPLES to search longer.
+seconds; SOAK=1 (make soak) runs ten times as many, and FUZZ_EXAMPLES sets the number outright.
+With BACKPROP_TALLY set, the inputs tried per target are counted there (tests/tally.py).
 """
 from __future__ import annotations
 
@@ -13,11 +17,13 @@ import json
 import math
 import os
 import time
+from collections import Counter
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tally import record
 
 from engine import cli
 from engine import session as sess
@@ -25,12 +31,25 @@ from engine.data import CsvError, Dataset, load_builtin, load_csv
 from engine.spec import NetworkSpec, preset
 from engine.timeline import Timeline
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "120"))
+SOAK = os.environ.get("SOAK") == "1"
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "1200" if SOAK else "120"))
+WINDOW_EXAMPLES = max(1, EXAMPLES // 6)  # each one rebuilds the window's run when it is taken: slower
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                        HealthCheck.data_too_large, HealthCheck.filter_too_much])
 SLOW = 2.0  # seconds: one small input taking longer than this is as good as a hang
 SETTINGS = {"eta": 0.05, "epochs": 100, "speed": None, "precision": 6, "selected": "W111", "lesson_step": None}
+
+
+FUZZED: Counter[str] = Counter()  # "<target>" → inputs tried, "<target> refused" → of those, refused
+
+
+@pytest.fixture(scope="module", autouse=True)
+def count_inputs():
+    """At the end of the module (in each xdist worker), what was fed to which target."""
+    FUZZED.clear()
+    yield
+    record("tests/test_fuzz.py", inputs=dict(FUZZED))
 
 
 def one_line(message: str) -> bool:
@@ -61,11 +80,13 @@ GOOD = good_session_text()
 def opens_or_says_why(data: bytes | str) -> None:
     """A session, or one SessionError of one line; quickly either way."""
     start = time.perf_counter()
+    FUZZED["session file"] += 1
     try:
         session = sess.parse(data, "fuzz.bpsession")
         if session.history.steps <= 1000:  # replaying is the rest of opening (kept short here)
             sess.replay(session)
     except sess.SessionError as exc:
+        FUZZED["session file refused"] += 1
         assert one_line(str(exc)), repr(str(exc))
     assert time.perf_counter() - start < SLOW
 
@@ -78,6 +99,8 @@ def test_the_good_session_opens():
 @FUZZ
 @given(cut=st.integers(0, len(GOOD.rstrip()) - 1))  # the closing brace or more cut off
 def test_a_truncated_session_is_refused(cut):
+    FUZZED["session file"] += 1
+    FUZZED["session file refused"] += 1
     with pytest.raises(sess.SessionError, match="not a readable session file"):
         sess.parse(GOOD.encode()[:cut])
 
@@ -129,6 +152,8 @@ def test_an_unknown_version_is_refused_by_name(version):
     doc["version"] = version
     if version == sess.VERSION and type(version) is int:
         return  # that one is known
+    FUZZED["session file"] += 1
+    FUZZED["session file refused"] += 1
     with pytest.raises(sess.SessionError) as caught:
         sess.parse(json.dumps(doc, allow_nan=True))
     if type(version) is int and abs(version) < 10**sess.MAX_DIGITS:  # (a longer number is refused as such)
@@ -204,9 +229,11 @@ def csv_files(draw) -> tuple[bytes, str]:
 def loads_or_says_why(path) -> Dataset | None:
     """load_csv: a Dataset of finite numbers, or one CsvError of one line; quickly either way."""
     start = time.perf_counter()
+    FUZZED["CSV: engine loader"] += 1
     try:
         ds = load_csv(path)
     except CsvError as exc:
+        FUZZED["CSV: engine loader refused"] += 1
         assert one_line(str(exc)), repr(str(exc))
         ds = None
     assert time.perf_counter() - start < SLOW
@@ -222,7 +249,9 @@ def trains_or_says_why(path, capsys, loaded: Dataset | None) -> None:
     """`train --data PATH --epochs 1`: JSON and status 0, or one `error:` line and status 2."""
     capsys.readouterr()
     start = time.perf_counter()
+    FUZZED["CSV: command line"] += 1
     status = cli.main(["train", "--data", str(path), "--epochs", "1"])
+    FUZZED["CSV: command line refused"] += status != 0
     out, err = capsys.readouterr()
     assert time.perf_counter() - start < SLOW
     lines = err.splitlines()
@@ -268,3 +297,57 @@ def test_a_clean_table_loads_whatever_its_delimiter_bom_and_newlines(tmp_path, c
     assert ds is not None and ds.input_names == ("x1", "x2") and ds.target_names == ("y",)
     assert ds.X.tolist() == [[1.0, 2.0], [4.5, -6.0]] and ds.Y.tolist() == [[3.0], [0.007]]
     trains_or_says_why(path, capsys, ds)
+
+
+# ---- the window's Open --------------------------------------------------------------------------------------------
+def what_the_window_holds(window) -> str:
+    """Everything a refused Open must leave as it was: the set-up (a new one is a new object), the
+    run and its history, the undo stack, the tables known, and every number the canvas shows."""
+    state, timeline = window.state, window.trainer.timeline
+    return repr((id(state.setup), id(timeline), timeline.steps, state.row, window.controller.undo_stack.count(),
+                 sorted(state.csv_tables), window.canvas.shown_values()))
+
+
+@st.composite
+def clean_tables(draw) -> tuple[bytes, str]:
+    """A table that should load (inputs, then a 0/1 or a numeric target), so Open is tried on what
+    it takes as well as on what it refuses: a taken table replaces the run, a refused one must not."""
+    n_in, n_rows = draw(st.integers(1, 4)), draw(st.integers(2, 15))
+    delimiter, newline = draw(st.sampled_from([",", ";", "\t"])), draw(st.sampled_from(["\n", "\r\n"]))
+    target = st.sampled_from(["0", "1"]) if draw(st.booleans()) else st.floats(-1e3, 1e3).map(repr)
+    lines = [delimiter.join([*(f"x{i}" for i in range(n_in)), "y"])]
+    for _ in range(n_rows):
+        lines.append(delimiter.join([*(repr(draw(st.floats(-1e3, 1e3))) for _ in range(n_in)), draw(target)]))
+    bom = draw(st.sampled_from(["", "\ufeff"]))
+    return (bom + newline.join(lines) + newline).encode(), f"{n_rows} rows × {n_in + 1}, clean"
+
+
+@settings(FUZZ, max_examples=WINDOW_EXAMPLES)
+@given(table=clean_tables() | csv_files() | st.binary(max_size=300).map(lambda b: (b, "random bytes")),
+       menu=st.booleans())
+def test_the_windows_open_takes_a_table_or_says_why_once_and_changes_nothing(window, dialogs, monkeypatch,
+                                                                            tmp_path, table, menu):
+    """By a path (a script, the command line) it loads at once; from the menu the file dialog and
+    the column chooser come first (conftest's `dialogs` answers OK when the chooser could load the
+    table, else reads its message and cancels)."""
+    from PySide6.QtWidgets import QFileDialog
+
+    data, _what = table
+    path = tmp_path / "opened.csv"
+    path.write_bytes(data)
+    before = what_the_window_holds(window)
+    dialogs.clear()
+    FUZZED["CSV: window Open"] += 1
+    start = time.perf_counter()
+    with monkeypatch.context() as m:
+        m.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *_a, **_k: (str(path), "")))
+        opened = window.open_csv() if menu else window.open_csv(str(path))
+    assert time.perf_counter() - start < SLOW
+    if opened:
+        setup = window.state.setup
+        assert setup.dataset_key == f"csv:{path}" and what_the_window_holds(window) != before
+        assert np.all(np.isfinite(setup.dataset.X)) and np.all(np.isfinite(setup.dataset.Y))
+    else:
+        FUZZED["CSV: window Open refused"] += 1
+        assert len(dialogs) == 1 and one_line(dialogs[0]), dialogs
+        assert what_the_window_holds(window) == before

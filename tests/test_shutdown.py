@@ -5,6 +5,7 @@ while the run is still going), each ending with no thread of ours alive and no Q
 (pytest-qt fails the test on one). In fresh processes: a script that builds the window, trains
 and simply ends, with no dispose call (and the launcher, app.main(), closed by a timer), must
 exit 0 with nothing at all on stderr. CI runs a few fresh processes; SOAK=1 runs 50 of each.
+With BACKPROP_TALLY set, the cycles run are counted there (tests/tally.py).
 """
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def threads_now() -> set[threading.Thread]:
     return set(threading.enumerate())
 
 
-def test_fifty_open_train_close_cycles_leave_no_thread(qtbot):
+def test_fifty_open_train_close_cycles_leave_no_thread(qtbot, tally):
     import app
 
     before = threads_now()  # the main thread, and whatever the test runner itself keeps (xdist)
@@ -62,6 +63,7 @@ def test_fifty_open_train_close_cycles_leave_no_thread(qtbot):
         assert not left, f"cycle {cycle}: threads left behind: {sorted(t.name for t in left)}"
         window.deleteLater()
     settle()
+    tally(cycles={"open-train-close in one process": CYCLES}, closed_mid_run=(CYCLES + 1) // 2, threads_left=0)
 
 
 # The scripts call nothing to clean up: whatever is alive at the end is the interpreter's to destroy.
@@ -118,8 +120,10 @@ def run_fresh(script: str, runs: int) -> list[subprocess.CompletedProcess]:
     (BUILD_WINDOW_SCRIPT, FRESH_RUNS, "trained"),
     (MAIN_SCRIPT, MAIN_RUNS, "0"),  # main()'s exit status
 ], ids=["build_window without dispose", "app.main closed mid-run"])
-def test_fresh_processes_exit_silently(script, runs, expected):
+def test_fresh_processes_exit_silently(script, runs, expected, tally):
     results = run_fresh(script, runs)
     failed = [(p.returncode, p.stderr) for p in results if p.returncode != 0 or p.stderr]
     assert not failed, f"{len(failed)} of {runs} runs: {failed[0]}"
     assert all(p.stdout.split() == [expected] for p in results), [p.stdout for p in results]
+    kind = "fresh process, build_window()" if script is BUILD_WINDOW_SCRIPT else "fresh process, app.main()"
+    tally(cycles={kind: runs}, nonzero_exits=0, stderr_bytes=0)
