@@ -2,7 +2,8 @@
 #   make run    creates .venv, installs the app, launches it
 #   make test   creates .venv, installs the app with its test extras, lints, runs the whole suite
 # and, for the checks alone:
-#   make soak   the long reliability runs (not in CI): 10^6 rows live, 20 seeds x 2000 monkey actions
+#   make soak   the long reliability runs (not in CI, ~15 min): 10^6 rows live, 20 seeds x 2000 monkey
+#               actions, 10x the fuzz examples, every fault; prints the README's reliability table
 #   make lint   ruff (style and likely bugs) and lint-imports (the layer contracts in pyproject.toml)
 # and, to get it onto a desktop:
 #   make install-desktop    menu entry and icon for this user (Exec: backprop-studio on the PATH, else .venv's)
