@@ -171,10 +171,16 @@ def test_crowded_labels_are_hover_only_until_show_all(qtbot, name):
     assert action is canvas.show_all_action and action.isCheckable() and not action.isChecked()
     action.trigger()  # what the context menu's item does
     assert canvas.show_all_labels() and action.isChecked()
-    assert canvas.hover_only() == []
-    assert set(canvas.label_rects()) == set(spec.param_names)
-    assert canvas.label_text(some).startswith(some + " ")
-    hidden_neurons = {n for n in hover if n[0] in "OZ"}
+    still = set(canvas.hover_only())  # no room even in small print (gui/canvas/show_all.py)
+    if name == "3-4-2 relu sigmoid bce":
+        assert not still and canvas.label_hint() == ""
+        assert set(canvas.label_rects()) == set(spec.param_names)
+    else:  # 249 parameters on 900 × 560: fewer hidden than before, and the canvas says why
+        assert still < set(hover) and "enlarge the window" in canvas.label_hint()
+        assert set(canvas.label_rects()) | still >= set(spec.param_names)
+    if some not in still:
+        assert canvas.label_text(some).startswith(some + " ")
+    hidden_neurons = {n for n in hover if n[0] in "OZ"} - still
     beside = canvas.neuron_label_rects()
     for n in hidden_neurons:  # a neuron's hidden number is in a label beside it, with its value
         nid = "O" + n[1:]

@@ -12,8 +12,8 @@ the time the GUI thread stood ready in the kernel's run queue with no free core 
 of the slow answers: a zoom measured 144 ms of which 130 ms queued, and 27 ms of its own work.
 Waiting for the GIL, a lock or a sleep is not queuing and stays counted, so a real freeze still
 fails whatever the load; the wall-clock figures (p99, max) are reported in the tally and judged
-only against FROZEN_S: on a shared machine they mostly measure the other processes. The slowest action kinds are named in the
-failure message and in the tally (tests/tally.py).
+only against FROZEN_S: on a shared machine they mostly measure the other processes. The slowest
+action kinds are named in the failure message and in the tally (tests/tally.py).
 """
 from __future__ import annotations
 

@@ -5,7 +5,8 @@
 Scenes: step (three rows trained, a fourth shown), derivation, xor-no-hidden, xor-one-hidden, spiral,
 teacher-csv (a semicolon, decimal-comma table opened and trained), presentation (the loss plot
 beside the network), presentation-derivation, presentation-race, dark (the step scene in the
-dark theme), zoom (the step scene zoomed in twice), shortcuts and about (the Help dialogs).
+dark theme), zoom (the step scene zoomed in twice), shortcuts and about (the Help dialogs),
+show-all (a 2-8-8-8-8-1 tanh network with "Show all labels" on).
 The window is shown as a user would see it (at the size it picks for the screen), the scene
 is set up through the app's own controller, and the whole screen is grabbed with ImageMagick's `import -window root`.
 Settings go to a temporary folder: the screenshots never depend on (or change) yours.
@@ -69,6 +70,11 @@ def main() -> None:
             s.eta = 0.0001
             c.train_rows(3)
             c.step()
+        if scene == "show-all":
+            window.request_setup({"hidden": (8, 8, 8, 8), "hidden_activations": ("tanh",) * 4})
+            c.train_rows(2)
+            c.step()
+            window.canvas.set_show_all_labels(True)
         if scene in PLAYGROUND:
             changes, eta, epochs = PLAYGROUND[scene]
             window.request_setup(changes)

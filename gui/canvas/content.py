@@ -25,14 +25,14 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QFont, QFontMetricsF
 
 from engine.moment import Moment
 from engine.notation import chain_path, display_name, fmt, output_name
 from engine.settings import PHASES
 from engine.spec import NetworkSpec
-from gui.canvas.labels import side_rect
+from gui.canvas.labels import side_rect, slot_of
 from gui.canvas.layout import (
     LABEL_EDGE_LIMIT,
     MIN_TEXT_PX,
@@ -43,6 +43,7 @@ from gui.canvas.layout import (
     font,
     layer_of,
 )
+from gui.canvas.show_all import plan_all
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,12 @@ class Content:
     side_rects: dict[str, QRectF] = field(default_factory=dict)  # … and where it is drawn
     z_sizes: dict[str, int] = field(default_factory=dict)  # neuron id → px of its drawn Z line
     values: dict = field(default_factory=dict)  # shown_values()
+    slots: dict[str, QRectF] = field(default_factory=dict)  # each drawn parameter label → its box
+    anchors: dict[str, QPointF] = field(default_factory=dict)  # each drawn edge label → the point it labels
+    label_font: QFont | None = None  # the labels' font (smaller than the layout's when all are shown)
+    hint: str = ""  # why some labels are not drawn although all were asked for
+    hint_rect: QRectF | None = None
+    side_needs: dict = field(default_factory=dict)  # neuron id → its side label's lines (for the plan)
 
     def dimmed_edge(self, name: str) -> bool:
         if self.phase in ("pick", "forward") and self.kind not in (None, "prediction"):
@@ -102,8 +109,11 @@ class Content:
 
     def forced(self, name: str) -> bool:
         """A label shown whatever the clutter: selected, hovered, on the path, or all of them."""
-        return (self.show_all or name == self.selected or name == self.hover
-                or (self.force_path and name in self.path))
+        return self.show_all or self.pinned(name)
+
+    def pinned(self, name: str) -> bool:
+        """Selected, hovered or on the step-through's path: shown even where it has no room of its own."""
+        return name == self.selected or name == self.hover or (self.force_path and name in self.path)
 
 
 def phase_name(phase) -> tuple[str | None, int | None]:
@@ -221,7 +231,51 @@ def build_content(spec: NetworkSpec, moment: Moment | None, lay: CanvasLayout, *
         c.path_bands = name in ("backward", "update")
     c.banner = _banner(spec, moment, name, c.lit, selected, digits)
     c.values = values
+    if show_all and (c.side_needs or any(n not in lay.label_rects if n[0] == "W" else not lay.bias_visible
+                                         for n in c.labels)):
+        _place_all(c, lay, 2 if after is not None else 1)
+    else:
+        c.label_font = lay.label_font
+        c.slots = {n: QRectF(slot_of(lay, n)) for n in c.labels}
+        c.anchors = {n: QPointF(lay.anchors[n]) for n in c.labels if n[0] == "W"}
     return c
+
+
+def _place_all(c: Content, lay: CanvasLayout, lines: int) -> None:
+    """Every label asked for: placed together by gui.canvas.show_all, in one font small enough for
+    them all (down to a readable size); what still has no room stays hover-only, and the canvas
+    says so. A selected or hovered label without a spot is drawn anyway (on top)."""
+    needs = {n: ((n + " = ", n),) if lines == 1 else ((n + " ", n), ("→ ", n)) for n in c.labels}
+    needs.update(c.side_needs)
+    # the selected label and the path first (not the hovered one: pointing would move the labels)
+    first = tuple(n for n in c.labels if n == c.selected or (c.force_path and n in c.path))
+    plan = plan_all(lay, needs, first)
+    c.label_font = plan.font
+    for n in list(c.labels):
+        if n in plan.rects:
+            c.slots[n] = QRectF(plan.rects[n])
+            if n[0] == "W":
+                c.anchors[n] = QPointF(plan.anchors[n])
+        elif c.pinned(n):
+            c.slots[n] = QRectF(slot_of(lay, n))
+            if n[0] == "W":
+                c.anchors[n] = QPointF(lay.anchors[n])
+        else:
+            del c.labels[n]
+            c.hover_only.append(n)
+    for nid in list(c.side_labels):
+        if nid in plan.rects:
+            c.side_rects[nid] = QRectF(plan.rects[nid])
+            if c.side_labels[nid].startswith("Z"):
+                c.z_sizes[nid] = plan.font.pixelSize()
+        else:
+            del c.side_labels[nid]
+            c.hover_only += [key for _head, key in c.side_needs[nid]]
+    missing = len(plan.missing)
+    if missing:
+        c.hint = (f"{missing} of {len(needs)} labels have no room even in small print and stay hidden: enlarge "
+                  "the window to show all labels (point at an edge or a neuron to read its value)")
+        c.hint_rect = QRectF(plan.hint_rect)
 
 
 def _neurons(c: Content, spec: NetworkSpec, moment: Moment | None, lay: CanvasLayout, digits: int,
@@ -276,9 +330,15 @@ def _neurons(c: Content, spec: NetworkSpec, moment: Moment | None, lay: CanvasLa
 
 def _beside(c: Content, lay: CanvasLayout, nid: str, text: str) -> None:
     """Neuron `nid`'s numbers in a label beside its circle: its own place when the layout made
-    one for its Z line, else the nearest free spot that covers no circle."""
+    one for its Z line, else the nearest free spot that covers no circle (every label shown:
+    placed with the others, `_place_all`)."""
     fm = QFontMetricsF(lay.label_font)
     lines = text.split("\n")
+    if c.show_all:
+        c.side_labels[nid] = text
+        heads = [t.partition(" = ")[0] for t in lines]  # 'Z11', then the neuron's name ('O11', 'ŷ')
+        c.side_needs[nid] = tuple((h + " = ", h if h.startswith("Z") else nid) for h in heads)
+        return
     w = max(fm.horizontalAdvance(t) for t in lines) + PILL_PAD + 2
     h = fm.height() * len(lines) + 4
     rect = lay.side_rects.get(nid)

@@ -80,10 +80,12 @@ def place_edge_labels(lay: CanvasLayout, names: list[str], first: frozenset[str]
         lay.anchors[name] = QPointF(*pts[int(np.argmax(sep))])
 
 
-def search_slot(lay: CanvasLayout, name: str, placed: list[QRectF], boxes: bool = True) -> QRectF | None:
+def search_slot(lay: CanvasLayout, name: str, placed: list[QRectF], boxes: bool = True,
+                size: tuple[float, float] | None = None, bounds: QRectF | None = None) -> QRectF | None:
     """The best free label box along edge `name` (clear of circles, and of boxes and `placed`), or None.
-    Every candidate spot is tested at once."""
-    tw, th = lay.label_w[name], lay.label_h
+    Every candidate spot is tested at once. `size` (w, h): a box other than the layout's label
+    (show all labels, smaller font); `bounds`: where it may go (default the layout's)."""
+    tw, th = size or (lay.label_w[name], lay.label_h)
     p0, p1 = lay.edges[name]
     length = max(1e-6, math.hypot(p1.x() - p0.x(), p1.y() - p0.y()))
     nx, ny = -(p1.y() - p0.y()) / length, (p1.x() - p0.x()) / length  # unit normal
@@ -99,7 +101,7 @@ def search_slot(lay: CanvasLayout, name: str, placed: list[QRectF], boxes: bool 
     cx = (p0.x() + (p1.x() - p0.x()) * ts + nx * offs).ravel()  # t-major, as the scores' tie-break
     cy = (p0.y() + (p1.y() - p0.y()) * ts + ny * offs).ravel()
     cand = np.stack([cx - tw / 2, cy - th / 2, cx + tw / 2, cy + th / 2], axis=1)
-    b = lay.bounds
+    b = bounds or lay.bounds
     ok = (cand[:, 0] >= b.left()) & (cand[:, 2] <= b.right()) & (cand[:, 1] >= b.top()) & (cand[:, 3] <= b.bottom())
     ok &= ~boxes_hit_rects(cand, rect_array((lay.boxes if boxes else []) + placed))
     ok &= ~boxes_hit_circles(cand, circle_array(lay))

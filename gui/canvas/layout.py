@@ -122,6 +122,10 @@ class CanvasLayout:
     z_beside: bool = False  # big text: a non-linear neuron's Z line is a label beside its circle
     values_beside: bool = False  # big text on a short canvas: every neuron's numbers are beside it
     side_rects: dict[str, QRectF] = field(default_factory=dict)  # neuron id → its Z label (when beside)
+    rooms: dict[str, float] = field(default_factory=dict)  # room for each label's number (`number_rooms`)
+    digits: int = 6
+    lines: int = 1  # lines of a parameter's label (2: before → after)
+    plans: dict = field(default_factory=dict)  # "show all labels" placements (gui.canvas.show_all), by need
 
     def circles(self, pad: float = 2.0) -> list[tuple[QPointF, float]]:
         return [(c, self.radius + pad) for c in self.centers.values()]
@@ -130,17 +134,18 @@ class CanvasLayout:
 def compute_layout(spec: NetworkSpec | None, width: float, height: float, base_font: QFont, *,
                    font_scale: float = 1.0, input_labels: tuple[str, ...] = (), digits: int = 6,
                    update_lines: bool = False, raw_inputs: bool = False, rooms: dict[str, float] | None = None,
-                   first: frozenset[str] = frozenset()) -> CanvasLayout:
+                   first: frozenset[str] = frozenset(), scaled_targets: bool = False) -> CanvasLayout:
     """The canvas geometry.
 
     input_labels: the first line of each input box, as drawn (e.g. 'cgpa', or 'cgpa = 6.3' sized
     by raw_inputs); update_lines: labels hold 'W111 before' / '→ after' (two lines);
     rooms: room for the numbers of each parameter's label, of each Z label ('Z11') and of the
     input boxes (`number_rooms`; by default the widest fmt writes);
-    first: edge labels placed before the others (the step-through path).
+    first: edge labels placed before the others (the step-through path);
+    scaled_targets: the target box also says ŷ and L in the table's own units (three more lines).
     """
     args = (spec, width, height, base_font, font_scale, input_labels, digits, update_lines, raw_inputs,
-            rooms or {}, first)
+            rooms or {}, first, scaled_targets)
     lay = _compute(*args, strip=spec is not None and spec.n_outputs > 1)
     if spec is not None and spec.n_outputs == 1 and (not lay.bounds.contains(lay.target_rect) or any(
             rect_circle(lay.target_rect, c, r) for c, r in lay.circles())):
@@ -151,7 +156,7 @@ def compute_layout(spec: NetworkSpec | None, width: float, height: float, base_f
 
 
 def _compute(spec, width, height, base_font, font_scale, input_labels, digits, update_lines, raw_inputs,
-             rooms, first, *, strip: bool) -> CanvasLayout:
+             rooms, first, scaled_targets, *, strip: bool) -> CanvasLayout:
     lay = CanvasLayout()
     w, h = float(max(width, 1)), float(max(height, 1))
     lay.width, lay.height = w, h
@@ -170,6 +175,7 @@ def _compute(spec, width, height, base_font, font_scale, input_labels, digits, u
     banner_h = label_fm.height() * 1.5
     lay.banner_rect = QRectF(margin, margin * 0.5, w - 2 * margin, banner_h)
     lines = 2 if update_lines else 1
+    lay.rooms, lay.digits, lay.lines = dict(rooms), digits, lines
     widest = value_width(label_fm, digits)
     wides = {}
     for name in spec.param_names:
@@ -198,6 +204,9 @@ def _compute(spec, width, height, base_font, font_scale, input_labels, digits, u
     # (one line per target, then the loss)
     tgt_w = value_fm.horizontalAdvance("y8 = " if n_out > 1 else "L = ") + box_vw + base
     tgt_h = value_fm.height() * (n_out + 1) + 0.5 * base
+    if scaled_targets:  # "in the table's units:", each ŷ, L: as content.build_content writes them
+        tgt_w = max(tgt_w, value_fm.horizontalAdvance("in their table's units:") + base)
+        tgt_h += value_fm.height() * (n_out + 2)
     x_left = margin + in_w
     v_space = (bottom - top) / max_n
     circle_text = typical_value(digits)
@@ -322,18 +331,11 @@ def place_side_labels(lay: CanvasLayout, spec: NetworkSpec, fm: QFontMetricsF, r
         avoid += list(placed.values())
 
 
-def hit(lay: CanvasLayout, pos: QPointF, forced: list[str], bias_shown: list[str],
-        edge_width: dict[str, float]) -> str | None:
-    """Parameter name, input id ('x1') or None under `pos`: labels first, then neurons
-    (a neuron gives its bias), input boxes, then edges (within their drawn width)."""
-    for name, rect in lay.label_rects.items():
+def hit(lay: CanvasLayout, pos: QPointF, slots: dict[str, QRectF], edge_width: dict[str, float]) -> str | None:
+    """Parameter name, input id ('x1') or None under `pos`: drawn labels first (`slots`: name →
+    box), then neurons (a neuron gives its bias), input boxes, then edges (within their drawn width)."""
+    for name, rect in slots.items():
         if rect.contains(pos):
-            return name
-    for name in forced:
-        if name not in lay.label_rects and forced_rect(lay, name).contains(pos):
-            return name
-    for name in bias_shown:
-        if slot_of(lay, name).contains(pos):
             return name
     for nid, c in lay.centers.items():
         if dist(pos, c) <= lay.radius:

@@ -21,7 +21,7 @@ from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainter, QPainterPath, 
 from gui import colors
 from gui.canvas.content import Content, z_font_of
 from gui.canvas.geometry import dist, towards
-from gui.canvas.layout import PILL_PAD, CanvasLayout, fitted_px, font, layer_of, slot_of
+from gui.canvas.layout import PILL_PAD, CanvasLayout, fitted_px, font, layer_of
 from gui.colors import qcolor
 
 
@@ -161,7 +161,7 @@ def paint_target(p: QPainter, lay: CanvasLayout, c: Content) -> None:
     p.setBrush(QBrush(qcolor(colors.LIT if strong else colors.LABEL_BG)))
     p.drawRoundedRect(rect, 8, 8)
     p.setPen(qcolor(colors.INK))
-    slots = c.spec.n_outputs + 1
+    slots = max(c.spec.n_outputs + 1, len(c.target_lines))
     line_h = rect.height() / slots
     for k, text in enumerate(c.target_lines):
         f = QFont(lay.box_font)
@@ -172,17 +172,32 @@ def paint_target(p: QPainter, lay: CanvasLayout, c: Content) -> None:
 
 
 def paint_labels(p: QPainter, lay: CanvasLayout, c: Content) -> None:
-    p.setFont(lay.label_font)
-    fm = QFontMetricsF(lay.label_font)
-    for name, text in c.labels.items():
-        rect = pill_rect(fm, slot_of(lay, name), text)
-        if name[0] == "W" and name not in lay.label_rects:
-            leader(p, rect, lay.anchors[name], lay.label_h / 2)
-        pill(p, fm, rect, text, name, c)
+    p.setFont(c.label_font)
+    fm = QFontMetricsF(c.label_font)
+    near = fm.height() / 2 + 2
+    # the selected and the hovered label last: on top, should one have had to go where others are
+    for name in sorted(c.labels, key=lambda n: n in (c.selected, c.hover)):
+        rect = pill_rect(fm, c.slots[name], c.labels[name])
+        if name in c.anchors:
+            leader(p, rect, c.anchors[name], near)
+        elif name[0] == "b":  # a bias label away from its neuron (every label shown): a line to it
+            nid = "O" + name[1:]
+            leader(p, rect, towards(lay.centers[nid], rect.center(), lay.radius), near)
+        pill(p, fm, rect, c.labels[name], name, c)
     for nid, text in c.side_labels.items():  # a neuron's numbers beside its circle
         rect = pill_rect(fm, c.side_rects[nid], text)
-        leader(p, rect, towards(lay.centers[nid], rect.center(), lay.radius), lay.label_h / 2)
+        leader(p, rect, towards(lay.centers[nid], rect.center(), lay.radius), near)
         pill(p, fm, rect, text, nid, c, border=colors.MUTED)
+    if c.hint:  # some labels have no room even in small print: say so rather than overlap them
+        rect = c.hint_rect
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QBrush(qcolor(colors.LABEL_BG, 0.9)))
+        p.drawRoundedRect(rect, 4, 4)
+        p.setPen(qcolor(colors.INK))
+        px = fitted_px(c.label_font, c.hint, rect.width() - 8)
+        f = c.label_font if px >= c.label_font.pixelSize() else font(c.label_font, max(1, math.floor(px)))
+        p.setFont(f)
+        p.drawText(rect, Qt.AlignmentFlag.AlignCenter, c.hint)
 
 
 def pill_rect(fm: QFontMetricsF, slot: QRectF, text: str) -> QRectF:

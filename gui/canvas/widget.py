@@ -35,8 +35,8 @@ class NetworkCanvas(QWidget):
     """The network diagram of `state`. Signal parameterSelected(str) when the user clicks a
     parameter (state.selected is set too). Public: set_font_scale, font_scale, item_at,
     edge_midpoint, neuron_center, neuron_radius, edge_label_visible, label_rects, label_font,
-    value_font, z_font, neuron_label_rects, label_text, tooltip_for, glow_level, shown_values,
-    hover_only, highlighted, set_show_all_labels, show_all_labels, show_all_action."""
+    value_font, z_font, neuron_label_rects, label_text, label_hint, label_hint_rect, tooltip_for, glow_level,
+    shown_values, hover_only, highlighted, set_show_all_labels, show_all_labels, show_all_action."""
 
     parameterSelected = Signal(str)
 
@@ -210,8 +210,11 @@ class NetworkCanvas(QWidget):
         return self._spec is not None and name[0] == "W" and name in self._ensure_content().labels
 
     def label_font(self) -> QFont:
-        """The font of the parameter labels at the current size and font scale."""
-        return QFont(self._ensure_layout().label_font)
+        """The font of the parameter labels at the current size and font scale (smaller when every
+        label is shown and they need it to fit)."""
+        if self._spec is None:
+            return QFont(self._ensure_layout().label_font)
+        return QFont(self._ensure_content().label_font)
 
     def value_font(self) -> QFont:
         """The font of the numbers inside the neuron circles at the current size and font scale."""
@@ -226,7 +229,7 @@ class NetworkCanvas(QWidget):
         if not c.z_sizes:
             return None
         nid = min(c.z_sizes, key=c.z_sizes.get)
-        base = lay.label_font if nid in c.side_labels else lay.value_font
+        base = c.label_font if nid in c.side_labels else lay.value_font
         f = QFont(base)
         f.setPixelSize(c.z_sizes[nid])
         return f
@@ -246,8 +249,17 @@ class NetworkCanvas(QWidget):
         """Every parameter label drawn (edges and biases), name → its box (for overlap checks)."""
         if self._spec is None:
             return {}
-        lay = self._ensure_layout()
-        return {n: QRectF(geometry.slot_of(lay, n)) for n in self._ensure_content().labels}
+        return {n: QRectF(r) for n, r in self._ensure_content().slots.items()}
+
+    def label_hint(self) -> str:
+        """What the canvas says when "show all labels" is on and some still have no room even in
+        small print ('' when every label is drawn, or when not all are asked for)."""
+        return "" if self._spec is None else self._ensure_content().hint
+
+    def label_hint_rect(self) -> QRectF | None:
+        """Where that line is drawn (None when there is none)."""
+        rect = None if self._spec is None else self._ensure_content().hint_rect
+        return None if rect is None or not self.label_hint() else QRectF(rect)
 
     # ---- tooltips ------------------------------------------------------------------------
     def tooltip_for(self, item: str) -> str:
@@ -308,13 +320,14 @@ class NetworkCanvas(QWidget):
         raw = m is not None and not np.array_equal(m.x, m.x_raw)
         digits = self.state.precision
         rooms = self._rooms(m, digits)
+        scaled = m is not None and m.record is not None and m.targets_scaled
         key = (self.width(), self.height(), self._spec, self._font_scale, self._input_names,
-               digits, update_lines, raw, rooms, first)
+               digits, update_lines, raw, rooms, first, scaled)
         if self._layout is None or key != self._layout_key:
             self._layout = compute_layout(
                 self._spec, self.width(), self.height(), self.font(), font_scale=self._font_scale,
                 input_labels=self._input_names, digits=self.state.precision, update_lines=update_lines,
-                raw_inputs=raw, rooms=dict(rooms), first=first)
+                raw_inputs=raw, rooms=dict(rooms), first=first, scaled_targets=scaled)
             self._layout_key = key
             self._content = None
         return self._layout
@@ -351,9 +364,7 @@ class NetworkCanvas(QWidget):
         if self._spec is None:
             return None
         lay, c = self._ensure_layout(), self._ensure_content()
-        forced = [n for n in c.labels if n[0] == "W" and n not in lay.label_rects]
-        biases = [n for n in c.labels if n[0] == "b"]
-        return geometry.hit(lay, pos, forced, biases, c.edge_width)
+        return geometry.hit(lay, pos, c.slots, c.edge_width)
 
     # ---- mouse --------------------------------------------------------------------------------
     def mousePressEvent(self, event) -> None:  # noqa: N802

@@ -11,15 +11,21 @@ from engine.boundary and engine.contours.
 from `state.setup` (split and scaled as the run trains on it, `Problem`), and the parameters
 from `state.shown.params` (the one moment every view shows) or, while a run is training,
 from `state.history.params` (the trainer's latest: when training flat out, the window moves
-only the history each frame, not the shown moment). Redrawing goes through a superqt
-throttle, at most MAX_GRID_HZ times a second, and only while the view is visible: the
-events arrive as fast as the window paints, the picture follows as fast as it can be drawn.
+only the history each frame, not the shown moment). Redrawing happens only while the view is
+visible, at most MAX_GRID_HZ times a second. While a run trains, the picture is drawn at once
+in the frame that brings the new parameters: the window's frame pacer (gui.pacing) has parked
+the trainer's thread then, so the grid's numpy work and the paint do not fight it for the
+interpreter lock (a redraw from a timer of its own would, and would cost training twice);
+a grid of LIVE_GRID_POINTS² then, and the fine one once the run stops. Otherwise (scrubbing
+the timeline, edits) a superqt throttle spaces the redraws.
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 from superqt.utils import qthrottled
@@ -45,8 +51,9 @@ from gui.plots.style import (
 from gui.widgets.font_scale import FontScaled
 from gui.widgets.state_view import RenderWhenShown, subscribe
 
-MAX_GRID_HZ = 20  # redraws a second at most (a 161² grid of a 2-8-8-1 net takes ~10 ms)
+MAX_GRID_HZ = 20  # redraws a second at most (a 161² grid of a 2-8-8-1 net takes ~8 ms, 101²: ~3 ms)
 GRID_POINTS = 161  # one point through the network each: cheap, and a smoother picture
+LIVE_GRID_POINTS = 101  # while a run trains: a new picture 10-20 times a second costs training 2.5× less
 LIGHTEN = 0.45  # mix the heat map with this much white, so the points stand out
 
 
@@ -93,8 +100,13 @@ class LivePicture(FontScaled, RenderWhenShown, QWidget):
         self._problem: Problem | None = None
         self._net: Network | None = None
         self._theta: np.ndarray | None = None
-        self._drawn = None  # (theta bytes, precision) the picture on screen was computed for
+        self._drawn = None  # (theta bytes, precision, grid) the picture on screen was computed for
+        self._drawn_at = -1.0  # time.perf_counter() of the last redraw
         self._draw_soon = qthrottled(self._redraw, timeout=1000 // MAX_GRID_HZ, leading=True, parent=self)
+        # while training: a frame that came too soon after the last redraw is caught up by the next
+        # frame; this catches the last one should no other frame come
+        self._catch_up = QTimer(self, singleShot=True, interval=2 * 1000 // MAX_GRID_HZ)
+        self._catch_up.timeout.connect(self.request_render)
 
     def _start(self) -> None:
         """Subscribe and draw the state as it is (call at the end of the subclass's __init__)."""
@@ -103,6 +115,7 @@ class LivePicture(FontScaled, RenderWhenShown, QWidget):
         subscribe(self, self.state.events.shown, self._shown_changed)
         subscribe(self, self.state.events.history, self._history_changed)
         subscribe(self, self.state.events.precision, self.request_render)
+        subscribe(self, self.state.events.history, self._running_changed)
         self._setup_changed(self.state.setup)
 
     def _build_pages(self, header: QLabel, color_bar: QWidget) -> None:
@@ -142,8 +155,8 @@ class LivePicture(FontScaled, RenderWhenShown, QWidget):
         self._shown_changed(self.state.shown)
 
     def _shown_changed(self, moment) -> None:
-        if self._net is None:
-            return
+        if self._net is None or (self.state.running and self._theta is not None):
+            return  # while a run trains, its latest parameters (the history) are drawn
         if moment is not None and moment.spec == self._problem.spec:
             self._theta = theta_of(self._problem.spec, moment.params)
         elif self._theta is None:
@@ -168,9 +181,26 @@ class LivePicture(FontScaled, RenderWhenShown, QWidget):
         """Redraw now, shown or not (ignores the throttle)."""
         self._redraw(force=True)
 
+    def _running_changed(self, snapshot) -> None:
+        if self._drawn is not None and self._drawn[2] != self.grid_points():
+            self.request_render()  # the run stopped: the fine grid
+
+    def grid_points(self) -> int:
+        """Points per axis of the grid drawn now: coarser while a run trains."""
+        return LIVE_GRID_POINTS if self.state.running else GRID_POINTS
+
     def render_state(self) -> None:
-        if self._net is not None and self._theta is not None \
-                and (self._theta.tobytes(), self.state.precision) != self._drawn:
+        if self._net is None or self._theta is None \
+                or (self._theta.tobytes(), self.state.precision, self.grid_points()) == self._drawn:
+            return
+        if self.state.running:
+            # frames come every ~30-45 ms: one a little early for MAX_GRID_HZ still draws (else
+            # only every other frame would, ~11 a second)
+            if time.perf_counter() - self._drawn_at >= 0.7 / MAX_GRID_HZ:
+                self._redraw()  # now, in the pacer's frame
+            else:
+                self._catch_up.start()
+        else:
             self._draw_soon()
 
     def _redraw(self, force: bool = False) -> None:
@@ -179,8 +209,10 @@ class LivePicture(FontScaled, RenderWhenShown, QWidget):
         if not (force or self.isVisible()):
             self.request_render()  # hidden since the request: catch up when shown
             return
+        self._catch_up.stop()
+        self._drawn_at = time.perf_counter()
         self._net.set_theta(self._theta)
-        self._drawn = (self._theta.tobytes(), self.state.precision)
+        self._drawn = (self._theta.tobytes(), self.state.precision, self.grid_points())
         self._draw(self.state.precision)
         self.updated.emit()
 
@@ -330,7 +362,7 @@ class BoundaryView(LivePicture):
     # ---- drawing -------------------------------------------------------------------------------
     def _draw(self, d: int) -> None:
         problem = self._problem
-        g = boundary_grid(self._net, problem.X_raw, problem.Y_raw, problem.scaler, n=GRID_POINTS,
+        g = boundary_grid(self._net, problem.X_raw, problem.Y_raw, problem.scaler, n=self.grid_points(),
                           range_x=self._ranges[0], range_y=self._ranges[1])
         self._boundary = g
         vx, vy = g.values_x, g.values_y

@@ -23,7 +23,6 @@ from engine.notation import fmt
 from engine.spec import NetworkSpec
 from gui import colors
 from gui.plots.boundary import (
-    GRID_POINTS,
     BoundaryView,
     LivePicture,
     hollow_row_sample,
@@ -35,7 +34,6 @@ from gui.plots.style import ColorScale, PinnedLegend, is_classifier, label_style
 from gui.widgets.state_view import subscribe
 
 LINE_POINTS = 301  # x values along the fitted curve
-SURFACE_POINTS = GRID_POINTS
 MAP = "viridis"
 CONTOURS = 5  # thin lines of equal ŷ over the surface, so values can be read off
 
@@ -151,7 +149,7 @@ class FitView(LivePicture):
         rows = self._problem
         if self.surface:
             f = fitted_surface(self._net, self._x_range, self._y_range, rows.scaler, rows.target_scaler,
-                               n=SURFACE_POINTS)
+                               n=self.grid_points())  # coarser while a run trains
             lo, hi = self._levels
             shown = np.nan_to_num(f.y_hat, nan=lo, posinf=hi, neginf=lo)  # an overflow: off the scale
             self.image.setImage(shown, autoLevels=False, levels=(lo, hi))
