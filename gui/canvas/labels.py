@@ -30,6 +30,7 @@ _CANDIDATES = tuple(0.5 + d for k in range(8) for d in ((0.05 * k, -0.05 * k) if
 _GRID = np.array(sorted(((dx, dy) for dx in range(-40, 41) for dy in range(-40, 41)), key=lambda d: math.hypot(*d)),
                  dtype=float)  # spots around a point, nearest first
 _RINGS = ((0, 441), (441, 2601), (2601, _GRID.shape[0]))  # searched in this order (within 10, 25, 40 steps)
+_TS = np.array(_CANDIDATES)[:, None]
 
 
 def layer_of(name: str) -> int:
@@ -38,7 +39,25 @@ def layer_of(name: str) -> int:
 
 
 def circle_array(lay: CanvasLayout, pad: float = 2.0) -> np.ndarray:
-    return np.array([[c.x(), c.y(), lay.radius + pad] for c in lay.centers.values()], dtype=float).reshape(-1, 3)
+    """(n, 3) x, y, r of every neuron's circle grown by `pad` (kept in the layout: placing every
+    label asks for it hundreds of times)."""
+    key = ("circles", pad)
+    if key not in lay.cache:
+        lay.cache[key] = np.array([[c.x(), c.y(), lay.radius + pad] for c in lay.centers.values()],
+                                  dtype=float).reshape(-1, 3)
+    return lay.cache[key]
+
+
+def layer_segments(lay: CanvasLayout, name: str) -> np.ndarray:
+    """(m, 2, 2) the other edges of edge `name`'s layer (kept per layer in the layout)."""
+    layer = layer_of(name)
+    key = ("segments", layer)
+    if key not in lay.cache:
+        names = lay.by_layer[layer]
+        segs = np.array([[[a.x(), a.y()], [e.x(), e.y()]] for a, e in (lay.edges[n] for n in names)], dtype=float)
+        lay.cache[key] = ({n: k for k, n in enumerate(names)}, segs.reshape(-1, 2, 2))
+    index, segs = lay.cache[key]
+    return np.delete(segs, index[name], axis=0) if name in index else segs
 
 
 def place_edge_labels(lay: CanvasLayout, names: list[str], first: frozenset[str]) -> None:
@@ -60,63 +79,77 @@ def place_edge_labels(lay: CanvasLayout, names: list[str], first: frozenset[str]
             unplaced.append(name)
     # the click spot of an unlabelled edge: on the edge, not on anything hit before an edge
     # (a label, a bias label, a neuron, a box), and farthest from the layer's other edges
+    # (every unlabelled edge of a layer at once: a big net has hundreds)
     ts = np.array(_CANDIDATES)
-    seg = {n: np.array([[a.x(), a.y()], [b.x(), b.y()]]) for n, (a, b) in lay.edges.items()}
-    centers = np.array([[c.x(), c.y()] for c in lay.centers.values()])
+    centers = np.array([[c.x(), c.y()] for c in lay.centers.values()]).reshape(-1, 2)
     blockers = rect_array(placed + lay.boxes)
-    for name in unplaced:
-        pts = seg[name][0] + ts[:, None] * (seg[name][1] - seg[name][0])
-        others = [o for o in lay.by_layer[layer_of(name)] if o != name]
-        if others:
-            sep = points_to_segments(pts, np.array([seg[o] for o in others])).min(axis=1)
+    todo = set(unplaced)
+    for layer_names in lay.by_layer.values():
+        names_here = [n for n in layer_names if n in todo]
+        if not names_here:
+            continue
+        segs = np.array([[[a.x(), a.y()], [e.x(), e.y()]] for a, e in (lay.edges[n] for n in layer_names)])
+        rows = np.array([layer_names.index(n) for n in names_here])
+        pts = segs[rows, None, 0] + ts[None, :, None] * (segs[rows, None, 1] - segs[rows, None, 0])  # (k, t, 2)
+        if len(layer_names) > 1:
+            d = points_to_segments(pts.reshape(-1, 2), segs).reshape(len(rows), ts.size, -1)
+            d[np.arange(len(rows)), :, rows] = np.inf  # an edge's distance to itself does not count
+            sep = d.min(axis=2)
         else:
-            sep = 1e9 - np.abs(ts - 0.5)  # prefer the middle
-        inside = np.hypot(*(pts[:, None, :] - centers[None]).transpose(2, 0, 1)).min(axis=1) <= lay.radius + 2
+            sep = np.broadcast_to(1e9 - np.abs(ts - 0.5), (len(rows), ts.size)).copy()  # prefer the middle
+        flat = pts.reshape(-1, 2)
+        near2 = ((flat[:, None, :] - centers[None]) ** 2).sum(axis=2).min(axis=1, initial=np.inf)
+        inside = near2 <= (lay.radius + 2) ** 2
         if blockers.size:
             b = blockers[None]
-            inside |= ((pts[:, None, 0] >= b[..., 0]) & (pts[:, None, 0] <= b[..., 2])
-                       & (pts[:, None, 1] >= b[..., 1]) & (pts[:, None, 1] <= b[..., 3])).any(axis=1)
-        sep[inside] = -1.0
-        lay.anchors[name] = QPointF(*pts[int(np.argmax(sep))])
+            inside |= ((flat[:, None, 0] >= b[..., 0]) & (flat[:, None, 0] <= b[..., 2])
+                       & (flat[:, None, 1] >= b[..., 1]) & (flat[:, None, 1] <= b[..., 3])).any(axis=1)
+        sep[inside.reshape(sep.shape)] = -1.0
+        best = np.argmax(sep, axis=1)
+        for k, name in enumerate(names_here):
+            lay.anchors[name] = QPointF(*pts[k, best[k]])
 
 
-def search_slot(lay: CanvasLayout, name: str, placed: list[QRectF], boxes: bool = True,
+def search_slot(lay: CanvasLayout, name: str, placed: list[QRectF] | np.ndarray, boxes: bool = True,
                 size: tuple[float, float] | None = None, bounds: QRectF | None = None) -> QRectF | None:
     """The best free label box along edge `name` (clear of circles, and of boxes and `placed`), or None.
-    Every candidate spot is tested at once. `size` (w, h): a box other than the layout's label
-    (show all labels, smaller font); `bounds`: where it may go (default the layout's)."""
+    Every candidate spot is tested at once. `placed`: boxes, or their (m, 4) `rect_array`; `size`
+    (w, h): a box other than the layout's label (show all labels, smaller font); `bounds`: where
+    it may go (default the layout's)."""
     tw, th = size or (lay.label_w[name], lay.label_h)
     p0, p1 = lay.edges[name]
-    length = max(1e-6, math.hypot(p1.x() - p0.x(), p1.y() - p0.y()))
-    nx, ny = -(p1.y() - p0.y()) / length, (p1.x() - p0.x()) / length  # unit normal
+    x0, y0, dx, dy = p0.x(), p0.y(), p1.x() - p0.x(), p1.y() - p0.y()
+    length = max(1e-6, math.hypot(dx, dy))
+    nx, ny = -dy / length, dx / length  # unit normal
     # offsets across the edge: on it, beside it (still touching), and for a slanted
     # edge further out while the line still crosses the label's box
-    sin_t = abs(p1.y() - p0.y()) / length
-    cos_t = abs(p1.x() - p0.x()) / length
-    reach = (tw / 2) * sin_t + (th / 2) * cos_t  # farther than this, the box misses the line
+    reach = (tw / 2) * abs(dy) / length + (th / 2) * abs(dx) / length  # farther than this, the box misses the line
     offsets = [0.0, th / 2 - 3, -(th / 2 - 3)]
     if 0.55 * reach > th / 2:
         offsets += [0.55 * reach, -0.55 * reach]
-    ts, offs = np.array(_CANDIDATES)[:, None], np.array(offsets)[None, :]
-    cx = (p0.x() + (p1.x() - p0.x()) * ts + nx * offs).ravel()  # t-major, as the scores' tie-break
-    cy = (p0.y() + (p1.y() - p0.y()) * ts + ny * offs).ravel()
-    cand = np.stack([cx - tw / 2, cy - th / 2, cx + tw / 2, cy + th / 2], axis=1)
+    offs = np.array(offsets)
+    left = (x0 - tw / 2 + dx * _TS + nx * offs).ravel()  # t-major, as the scores' tie-break
+    top = (y0 - th / 2 + dy * _TS + ny * offs).ravel()
     b = bounds or lay.bounds
-    ok = (cand[:, 0] >= b.left()) & (cand[:, 2] <= b.right()) & (cand[:, 1] >= b.top()) & (cand[:, 3] <= b.bottom())
-    ok &= ~boxes_hit_rects(cand, rect_array((lay.boxes if boxes else []) + placed))
-    ok &= ~boxes_hit_circles(cand, circle_array(lay))
-    if not ok.any():
+    free = np.flatnonzero((left >= b.left()) & (left + tw <= b.right()) & (top >= b.top()) & (top + th <= b.bottom()))
+    if not free.size:
         return None
-    others = [lay.edges[o] for o in lay.by_layer[layer_of(name)] if o != name]
-    segs = np.array([[[a.x(), a.y()], [e.x(), e.y()]] for a, e in others], dtype=float).reshape(-1, 2, 2)
-    sep = np.minimum(boxes_to_segments(cand, segs), 1e9)
+    cand = np.stack([left[free], top[free], left[free] + tw, top[free] + th], axis=1)
+    blockers = placed if isinstance(placed, np.ndarray) else rect_array(placed)
+    if boxes:
+        blockers = np.concatenate([rect_array(lay.boxes), blockers])
+    for hits in (lambda c: boxes_hit_rects(c, blockers), lambda c: boxes_hit_circles(c, circle_array(lay))):
+        keep = ~hits(cand)  # each test on the spots left by the one before
+        free, cand = free[keep], cand[keep]
+        if not free.size:
+            return None
+    # only the free spots are scored (in their order: the first best wins, as over all of them)
+    sep = np.minimum(boxes_to_segments(cand, layer_segments(lay, name)), 1e9)
     clear = 0.25 * th  # this much room from other edges is "clear"; more earns nothing
-    score = np.minimum(sep, clear) * 100 - np.abs(np.broadcast_to(ts - 0.5, (ts.size, offs.size)).ravel()) \
-        - np.abs(np.broadcast_to(offs, (ts.size, offs.size)).ravel()) / th
-    score[~ok] = -np.inf
+    ts, ks = np.divmod(free, offs.size)
+    score = np.minimum(sep, clear) * 100 - np.abs(_TS[ts, 0] - 0.5) - np.abs(offs[ks]) / th
     k = int(np.argmax(score))
-    left, top = cand[k, 0], cand[k, 1]
-    return QRectF(float(left), float(top), tw, th)
+    return QRectF(float(cand[k, 0]), float(cand[k, 1]), tw, th)
 
 
 def forced_rect(lay: CanvasLayout, name: str) -> QRectF:

@@ -126,6 +126,8 @@ class CanvasLayout:
     digits: int = 6
     lines: int = 1  # lines of a parameter's label (2: before → after)
     plans: dict = field(default_factory=dict)  # "show all labels" placements (gui.canvas.show_all), by need
+    earlier: list = field(default_factory=list)  # the plans of the layout this one replaced (kept when still fitting)
+    cache: dict = field(default_factory=dict)  # arrays derived from the geometry above, made on first use
 
     def circles(self, pad: float = 2.0) -> list[tuple[QPointF, float]]:
         return [(c, self.radius + pad) for c in self.centers.values()]
@@ -147,12 +149,17 @@ def compute_layout(spec: NetworkSpec | None, width: float, height: float, base_f
     args = (spec, width, height, base_font, font_scale, input_labels, digits, update_lines, raw_inputs,
             rooms or {}, first, scaled_targets)
     lay = _compute(*args, strip=spec is not None and spec.n_outputs > 1)
-    if spec is not None and spec.n_outputs == 1 and (not lay.bounds.contains(lay.target_rect) or any(
-            rect_circle(lay.target_rect, c, r) for c, r in lay.circles())):
+    if _target_blocked(spec, lay):
         # a deep, tall network (or a short canvas): the box under the output would cover the last
         # hidden layer (or leave the canvas), so it goes to a strip of its own on the right
         lay = _compute(*args, strip=True)
     return lay
+
+
+def _target_blocked(spec: NetworkSpec | None, lay: CanvasLayout) -> bool:
+    """Does the target box under the single output leave the canvas or cover a circle?"""
+    return spec is not None and spec.n_outputs == 1 and lay.target_rect is not None and (
+        not lay.bounds.contains(lay.target_rect) or any(rect_circle(lay.target_rect, c, r) for c, r in lay.circles()))
 
 
 def _compute(spec, width, height, base_font, font_scale, input_labels, digits, update_lines, raw_inputs,
@@ -283,6 +290,8 @@ def _compute(spec, width, height, base_font, font_scale, input_labels, digits, u
         else:
             lay.bias_rects[name] = QRectF(c.x() - wides[name] / 2, c.y() + r + 3, wides[name], bias_h)
     lay.bounds = QRectF(0, lay.banner_rect.bottom(), w, h - lay.banner_rect.bottom())
+    if not strip and _target_blocked(spec, lay):
+        return lay  # compute_layout starts again with the strip: the labels are not placed twice
     circles = lay.circles()
     others = [*lay.input_rects.values(), *([lay.target_rect] if lay.target_rect is not None else [])]
     bias_w = max(r.width() for r in lay.bias_rects.values())

@@ -324,10 +324,13 @@ class NetworkCanvas(QWidget):
         key = (self.width(), self.height(), self._spec, self._font_scale, self._input_names,
                digits, update_lines, raw, rooms, first, scaled)
         if self._layout is None or key != self._layout_key:
+            old = self._layout
             self._layout = compute_layout(
                 self._spec, self.width(), self.height(), self.font(), font_scale=self._font_scale,
                 input_labels=self._input_names, digits=self.state.precision, update_lines=update_lines,
                 raw_inputs=raw, rooms=dict(rooms), first=first, scaled_targets=scaled)
+            if old is not None:  # its "show all" plans stand on the new layout while they still fit
+                self._layout.earlier = list(old.plans.values())[-4:] or old.earlier
             self._layout_key = key
             self._content = None
         return self._layout
