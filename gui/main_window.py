@@ -273,10 +273,7 @@ class MainWindow(QMainWindow):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(event)
-        if self.presentation.on:
-            self.presentation.window_resized()
-        elif self.room.fit(self.size()):
-            self.presentation.apply_font()  # the moved views take the window's font again
+        self.presentation.window_resized()  # the text size and the room's layout follow the size
 
     @staticmethod
     def _tabs(name: str, *pages: tuple[QWidget, str]) -> QTabWidget:
@@ -425,10 +422,13 @@ class MainWindow(QMainWindow):
     def view(self, name: str) -> QWidget | None:
         """The view with this objectName (built now if it was still waiting behind its tab)."""
         if name in self.lazy_pages:
-            return self.lazy_pages[name].view()
-        if name in PAGE_OF:
-            self.lazy_pages[PAGE_OF[name]].view()
-        return self.views.get(name)
+            view = self.lazy_pages[name].view()
+        else:
+            if name in PAGE_OF:
+                self.presentation.catch_up(self.lazy_pages[PAGE_OF[name]].view())
+            view = self.views.get(name)
+        self.presentation.catch_up(view)  # a hidden view gets the zoom it missed (gui.presentation)
+        return view
 
     def show_view(self, name: str) -> None:
         """Bring the tab holding this view (by objectName) to the front."""

@@ -14,7 +14,9 @@ their tabs: the canvas and the panel are lent to the presentation page and given
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from contextlib import contextmanager
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFont, QFontInfo, QFontMetrics, QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
@@ -31,6 +33,7 @@ from gui.canvas.layout import base_px
 BASE_PT = 13  # the normal text size, readable from the back of a classroom
 PROJECTOR_PX = 24  # presentation text per 1080 pixels of window height
 MIN_PROJECTOR_PX = 18
+SETTLE_PASSES = 4  # rounds of pending layout requests run before the one repaint (a font change ripples)
 VIEW_BASE_PX = 14  # the smallest text a view draws at font scale 1 (headers, tick labels)
 LABEL_SHARE = 0.78  # the canvas' labels are this share of its base text size (gui.canvas.layout)
 ZOOMS = (0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.4, 1.6, 1.8, 2.0)
@@ -96,6 +99,9 @@ class Presentation(QObject):
         self._lent: list = []  # how to give back what the page holds
         self._orientation = None
         self._normal_state = None
+        self._switching = False  # set() is moving the window: it applies the font once, at the end
+        self._pending: dict[QWidget, float] = {}  # hidden views → the font scale they get when shown
+        self._watched: set[QWidget] = set()
         bar.hide()
         bar.panelChosen.connect(self.set_panel)
         bar.leaveRequested.connect(lambda: window.set_presentation(False))
@@ -103,33 +109,54 @@ class Presentation(QObject):
 
     # ---- on / off ------------------------------------------------------------------------------
     def set(self, on: bool) -> None:
-        w = self.window
         if on == self.on:
             return
         self.on = on
-        if on:
-            self._normal_state = (w.windowState(), w.saveGeometry(), self.room.sizes())
-            self.room.stack.setCurrentWidget(self.page)
-            self._lend()
-            screen = w.screen() or QGuiApplication.primaryScreen()
-            if screen is not None:
-                w.setGeometry(screen.geometry())  # a window manager may not be there to do it
-            w.showFullScreen()
+        w = self.window
+        with self._one_repaint():
+            self._switching = True
+            try:
+                if on:
+                    self._enter()
+                else:
+                    self._leave()
+                for part in (w.menuBar(), w.statusBar(), w.timeline):
+                    part.setVisible(not on)
+                self.bar.setVisible(on)
+                self.bar.show_panel(self.panel)
+            finally:
+                self._switching = False
+            self.apply_font()
+            if not on:
+                # Shown only now, with the normal text size already set: the views that missed it
+                # behind the presentation page take it once, when shown, not the old size first.
+                self.room.stack.setCurrentWidget(self.room.normal_page)
+                self.room.restore_sizes(self._normal_state[2])
+        self.changed.emit(on)
+
+    def _enter(self) -> None:
+        w = self.window
+        self._normal_state = (w.windowState(), w.saveGeometry(), self.room.sizes(), w.geometry())
+        self.room.stack.setCurrentWidget(self.page)
+        self._lend()
+        screen = w.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            w.setGeometry(screen.geometry())  # a window manager may not be there to do it
+        w.showFullScreen()
+
+    def _leave(self) -> None:
+        w = self.window
+        self._give_back()
+        state, geometry, _sizes, maximised = self._normal_state
+        if state & Qt.WindowState.WindowMaximized:
+            # Straight back to maximised at the size it had: through the normal size first, or
+            # waiting for the system to report the size, laid the whole window out twice more.
+            w.setWindowState(Qt.WindowState.WindowMaximized)
+            w.setGeometry(maximised)
         else:
-            self.room.stack.setCurrentWidget(self.room.normal_page)
-            self._give_back()
-            state, geometry, sizes = self._normal_state
             w.showNormal()
             w.restoreGeometry(geometry)
-            if state & Qt.WindowState.WindowMaximized:
-                w.showMaximized()
-            self.room.restore_sizes(sizes)
-        for part in (w.menuBar(), w.statusBar(), w.timeline):
-            part.setVisible(not on)
-        self.bar.setVisible(on)
-        self.bar.show_panel(self.panel)
-        self.apply_font()
-        self.changed.emit(on)
+        self.room.fit(w.size())
 
     def _panel_widget(self, key: str) -> QWidget:
         w = self.window
@@ -175,9 +202,10 @@ class Presentation(QObject):
             return
         self.panel = key
         if self.on:
-            self._give_back()
-            self._lend()
-            self.apply_font()
+            with self._one_repaint():
+                self._give_back()
+                self._lend()
+                self.apply_font()
         self.bar.show_panel(key)
         self.panelChanged.emit(key)
 
@@ -206,15 +234,44 @@ class Presentation(QObject):
         return QFontInfo(self.window.font()).pixelSize()
 
     def apply_font(self) -> None:
+        """Every text size from the zoom and the mode, then one repaint of the settled window."""
+        with self._one_repaint():
+            self._apply_font()
+
+    @contextmanager
+    def _one_repaint(self):
+        """Paint the window once, after the change, not at every step of it.
+
+        A new font ripples through the layouts over several rounds of the event loop, and each
+        plot's graphics scene flushes the whole window's pending paint as soon as its own items
+        move (QGraphicsScene dispatches the window's update request at once). Left alone that
+        painted the window five or six times per zoom or presentation toggle, each time with
+        every plot, and it was most of their cost. Updates are held off until the layouts have
+        settled; turning them back on repaints the window once."""
+        w = self.window
+        if not w.updatesEnabled():  # an outer change holds them already
+            yield
+            return
+        w.setUpdatesEnabled(False)
+        try:
+            yield
+            for _ in range(SETTLE_PASSES):
+                QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        finally:
+            w.setUpdatesEnabled(True)
+
+    def _apply_font(self) -> None:
         w = self.window
         font = QFont(w.font())
         if self.on:
             font.setPixelSize(max(1, round(projector_px(w.height()) * self.zoom)))
         else:
             font.setPointSizeF(BASE_PT * self.zoom)
-        # Through another font first: Qt does not propagate a font equal to the current one, and a
-        # header view moved to another layout (gui.room) keeps its class font until it does.
-        w.setFont(QFont(font.family()))
+        # The same font again goes through another one first: Qt does not propagate a font equal
+        # to the current one, and a header view moved to another layout (gui.room) keeps its class
+        # font until it does. Only then: each pass sends every widget of the window a font change.
+        if font == w.font():
+            w.setFont(QFont(font.family()))
         w.setFont(font)
         w.menuBar().setFont(font)
         px = QFontInfo(font).pixelSize()
@@ -240,10 +297,28 @@ class Presentation(QObject):
         scale = px / VIEW_BASE_PX if self.on else self.zoom
         for view in w.scalable_views():
             if view is not w.canvas:
-                view.set_font_scale(scale)
+                self._scale_view(view, scale)
         self.fit_canvas()
         if self.on:
             self.arrange()
+
+    def _scale_view(self, view: QWidget, scale: float) -> None:
+        """A view on screen takes the scale now; one behind a tab when it is next shown (or fetched
+        through window.view()): re-laying out the hidden plots was a third of a zoom's cost."""
+        if view.isVisible():
+            self._pending.pop(view, None)
+            view.set_font_scale(scale)
+            return
+        if view not in self._watched:
+            self._watched.add(view)
+            view.installEventFilter(self)
+        self._pending[view] = scale
+
+    def catch_up(self, view: QWidget | None) -> None:
+        """Give `view` the font scale it missed while hidden (before it is drawn or exported)."""
+        scale = self._pending.pop(view, None)
+        if scale is not None:
+            view.set_font_scale(scale)
 
     def view_scale(self) -> float:
         """The font scale the views get now (lazy views built later use it too)."""
@@ -261,13 +336,24 @@ class Presentation(QObject):
             canvas.set_font_scale(scale)
 
     def eventFilter(self, obj, event) -> bool:
-        if self.on and obj is self.window.canvas and event.type() == QEvent.Type.Resize:
+        if event.type() == QEvent.Type.Show and obj in self._pending:
+            self.catch_up(obj)
+        elif self.on and obj is self.window.canvas and event.type() == QEvent.Type.Resize:
             self.fit_canvas()
         return False
 
     def window_resized(self) -> None:
-        """The window's height sets the presentation text size."""
-        if self.on and self.text_px() != round(projector_px(self.window.height()) * self.zoom):
+        """The window's height sets the presentation text size; in normal mode its size picks the
+        room's layout (gui.room), and views moved to another layout take the window's font again.
+        While set() moves the window it applies the font itself, once, at the new size."""
+        if self._switching:
+            if not self.on:
+                self.room.fit(self.window.size())
+            return
+        if self.on:
+            if self.text_px() != round(projector_px(self.window.height()) * self.zoom):
+                self.apply_font()
+        elif self.room.fit(self.window.size()):
             self.apply_font()
 
 
