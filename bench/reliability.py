@@ -70,8 +70,8 @@ def add(total: Counter, counts: dict | None) -> None:
 
 
 def summarise(lines: list[dict]) -> dict:
-    s = {"actions": 0, "seeds": 0, "by_kind": Counter(), "states_checked": 0, "slowest": {}, "whole": {},
-         "wall_p99": 0.0, "wall_max": 0.0, "reopens": 0, "inputs": Counter(), "faults": Counter(), "files_checked": 0,
+    s = {"actions": 0, "seeds": 0, "by_kind": Counter(), "states_checked": 0, "slowest": {}, "wall_p99": 0.0,
+         "wall_max": 0.0, "reopens": 0, "inputs": Counter(), "faults": Counter(), "files_checked": 0,
          "cycles": Counter()}
     for line in lines:
         c = line["counts"]
@@ -82,8 +82,6 @@ def summarise(lines: list[dict]) -> dict:
             s["states_checked"] += c["states_checked"]
             for kind, ms in c["slowest_ms"].items():
                 s["slowest"][kind] = max(ms, s["slowest"].get(kind, 0.0))
-            for kind, ms in c.get("slowest_with_action_ms", {}).items():
-                s["whole"][kind] = max(ms, s["whole"].get(kind, 0.0))
             s["wall_p99"] = max(s["wall_p99"], c["wall_p99_ms"])
             s["wall_max"] = max(s["wall_max"], c["wall_max_ms"])
         s["reopens"] += c.get("close_reopen_cycles", 0)
@@ -117,10 +115,6 @@ def table(soak: dict, tests: tuple[int, dict, list[dict], float], took: float) -
                  f"{max(s['slowest'].values(), default=0):.0f} ms ({', '.join(f'{k} {v:.0f}' for k, v in slow)}); "
                  f"wall clock p99 {s['wall_p99']:.0f} ms, max {s['wall_max']:.0f} ms",
                  "≤ 100 ms each (wall clock reported)", ok_monkey))
-    whole = sorted(s["whole"].items(), key=lambda kv: -kv[1])[:3]
-    rows.append(("An action and the answer after it, as a click feels (slowest; reported)",
-                 f"{max(s['whole'].values(), default=0):.0f} ms ({', '.join(f'{k} {v:.0f}' for k, v in whole)})",
-                 "not judged", True))
     targets = sorted(k for k in s["inputs"] if not k.endswith(" refused"))
     fuzzed = "; ".join(f"{t} {n(s['inputs'][t])} ({n(s['inputs'][t + ' refused'])} refused)" for t in targets)
     rows.append(("Inputs fuzzed", f"{n(sum(s['inputs'][t] for t in targets))}: {fuzzed}",
