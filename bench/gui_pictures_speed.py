@@ -23,9 +23,10 @@ the same run (these machines are shared and noisy):
 
 (Offscreen, nothing paints on its own: the first two parts paint with `grab()`, the live part then
 counts the redraws without their paint; under Xvfb every frame is painted as on a desktop.)
-Measured on this 2-core machine under Xvfb (2026-11-30): baseline 306 frames/s, boundary 76 frames/s
-(0.25× the baseline), live 15.8 boundary frames/s while training at 43 epochs/s. Session 13 (the
-live grid, and the redraw moved into the pacer's frame): see the README's figures.
+Measured on this 2-core machine under Xvfb (2026-11-30, with the 101² live grid and the redraw in the
+pacer's frame): baseline 293 frames/s, boundary idle 0.22× and training 0.30× the baseline; live
+20.8 boundary frames/s while training 100 epochs/s; the window 51.0 epochs/s with the boundary live
+(0.93× the network tab's 54.8) and 12.0 boundary frames/s.
 
 Targets (issue 9): the boundary ≥ 10 frames per second with 500 points while training (the
 view itself redraws at most 20 times a second); training ≥ 20 epochs per second with the
