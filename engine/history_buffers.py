@@ -12,14 +12,32 @@ import numpy as np
 HISTORY_START = 1 << 14  # initial capacity of the loss buffer (rows)
 
 
-class GrowingBuffer:
+class _Counted:
+    """What both buffers share: how many values they hold, cut back by a rewind or a reset."""
+
+    __slots__ = ("n",)
+
+    def truncate(self, n: int) -> None:
+        self.n = max(0, min(int(n), self.n))
+
+    def clear(self) -> None:
+        self.n = 0
+
+    def view(self) -> np.ndarray:
+        return self.head(self.n)
+
+    def __len__(self) -> int:
+        return self.n
+
+
+class GrowingBuffer(_Counted):
     """A float64 array that doubles when full. `view()` is a read-only window on the filled part.
 
     Memory: 8 bytes per value actually stored (pages beyond `n` are never touched).
     A reader holding an old array keeps valid values: growing copies into a new array.
     """
 
-    __slots__ = ("data", "n")
+    __slots__ = ("data",)
 
     def __init__(self, capacity: int = HISTORY_START):
         self.data = np.empty(max(int(capacity), 16))
@@ -33,21 +51,12 @@ class GrowingBuffer:
         self.data[self.n] = value
         self.n += 1
 
-    def truncate(self, n: int) -> None:
-        self.n = max(0, min(int(n), self.n))
-
-    def clear(self) -> None:
-        self.n = 0
-
     def replace(self, values: np.ndarray) -> None:
         """Hold exactly `values` (into a new array: a reader holding the old one keeps it)."""
         n = int(values.shape[0])
         self.data = np.empty(max(2 * n, 16))
         self.data[:n] = values
         self.n = n
-
-    def view(self) -> np.ndarray:
-        return self.head(self.n)
 
     def head(self, n: int) -> np.ndarray:
         """The first n values (n ≤ the count, read-only): what another thread published may be shorter."""
@@ -59,11 +68,8 @@ class GrowingBuffer:
         """A copy of the values, for a memento."""
         return self.view().copy()
 
-    def __len__(self) -> int:
-        return self.n
 
-
-class NaNBuffer:
+class NaNBuffer(_Counted):
     """A GrowingBuffer for a measure that does not apply to the run (test loss without test rows,
     accuracy in regression): it counts values and stores none, every one reading NaN.
 
@@ -71,19 +77,13 @@ class NaNBuffer:
     views are NaN broadcasts (one value, stride 0) of the right length instead.
     """
 
-    __slots__ = ("n",)
+    __slots__ = ()
 
     def __init__(self):
         self.n = 0
 
     def append(self, value: float) -> None:
         self.n += 1
-
-    def truncate(self, n: int) -> None:
-        self.n = max(0, min(int(n), self.n))
-
-    def clear(self) -> None:
-        self.n = 0
 
     def replace(self, values: np.ndarray) -> None:
         self.n = int(np.shape(values)[0])
@@ -92,15 +92,9 @@ class NaNBuffer:
     def data(self) -> np.ndarray:
         return self.view()
 
-    def view(self) -> np.ndarray:
-        return self.head(self.n)
-
     @staticmethod
     def head(n: int) -> np.ndarray:
         return np.broadcast_to(np.float64(np.nan), (max(0, int(n)),))  # read-only, no memory per value
 
     def kept(self) -> np.ndarray:
         return self.view()  # immutable already: nothing to copy
-
-    def __len__(self) -> int:
-        return self.n
