@@ -141,19 +141,37 @@ def loss_grid(
 
 
 def mean_gradient(network: Network, X, Y) -> tuple[float, np.ndarray]:
-    """(mean loss, mean gradient (P,)) over the table, by backprop row by row."""
+    """(mean loss, mean gradient (P,)) over the table: backprop on all rows at once.
+
+    The same chain as Network.backward, with each layer's rows stacked as a matrix:
+    δ = ∂L/∂O ⊙ act'(Z), ∂L/∂W = O_prevᵀ·δ / rows, ∂L/∂b = mean of δ, ∂L/∂O below = δ·Wᵀ
+    (one matrix product a layer instead of a Python loop over the rows: a 1 000-row table on a
+    4 × 8 network took 0.13 s row by row). Agrees with the row-by-row mean to rounding.
+    """
     X, Y = _table(network, X, Y)
-    total_loss = 0.0
-    total_grad = np.zeros_like(network.theta)
-    loss_fn = network.spec.loss_fn
+    spec, theta = network.spec, network.theta
+    sizes = spec.sizes
+    gradient = np.zeros_like(theta)
     # Far from sensible values the numbers overflow: that gives inf/NaN here, not a warning.
-    with np.errstate(over="ignore", invalid="ignore"):
-        for x, y in zip(X, Y):
-            zs, outs = network.forward(x)
-            total_loss += loss_fn.value(y, outs[-1])
-            _, gradient = network.backward(x, y, zs, outs)
-            total_grad += gradient
-    return total_loss / len(X), total_grad / len(X)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        outs, zs, weights = [X], [], []
+        for layer, (w_slice, b_slice) in enumerate(spec.layer_slices, start=1):
+            W = theta[w_slice].reshape(sizes[layer - 1], sizes[layer])
+            z = outs[-1] @ W + theta[b_slice]
+            act = spec.activation(layer)
+            zs.append(z)
+            outs.append(z if act.is_identity else act.forward(z))
+            weights.append(W)
+        dout = spec.loss_fn.derivative(Y, outs[-1])
+        for layer in range(spec.n_layers, 0, -1):
+            act = spec.activation(layer)
+            delta = dout if act.is_identity else dout * act.derivative(zs[layer - 1], outs[layer])
+            w_slice, b_slice = spec.layer_slices[layer - 1]
+            gradient[w_slice] = (outs[layer - 1].T @ delta).ravel() / len(X)
+            gradient[b_slice] = delta.mean(axis=0)
+            dout = delta @ weights[layer - 1].T
+        loss = float(batch_mean_loss(spec, theta, X, Y)[0])
+    return loss, gradient
 
 
 @dataclass(frozen=True)

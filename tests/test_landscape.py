@@ -111,6 +111,23 @@ def test_mean_gradient_on_a_deeper_net():
     assert s.slope == pytest.approx(grad[spec.param_index["W232"]])
 
 
+@pytest.mark.parametrize("spec", [
+    NetworkSpec((2, 3, 2, 1), ("tanh", "sigmoid", "linear"), "half-se"),
+    NetworkSpec((3, 4, 4, 2), ("relu", "tanh", "sigmoid"), "bce"),
+    NetworkSpec((2, 1), ("linear",), "se"),
+])
+def test_the_mean_gradient_is_the_mean_of_the_rows_backprop_gradients(spec):
+    rng = np.random.default_rng(7)
+    net = Network(spec, rng.normal(size=spec.n_params))
+    X = rng.normal(size=(9, spec.n_inputs))
+    Y = rng.integers(0, 2, size=(9, spec.n_outputs)).astype(float) if spec.loss == "bce" \
+        else rng.normal(size=(9, spec.n_outputs))
+    rows = [net.backward(x, y, *net.forward(x))[1].copy() for x, y in zip(X, Y)]
+    loss, grad = mean_gradient(net, X, Y)
+    np.testing.assert_allclose(grad, np.mean(rows, axis=0), rtol=1e-12, atol=1e-15)
+    assert loss == pytest.approx(_looped_mean_loss(net, X, Y), rel=1e-12)
+
+
 def test_bad_requests_say_what_is_wrong():
     net, X, Y = _problem()
     with pytest.raises(ValueError, match="two different"):

@@ -19,8 +19,8 @@ throttle, at most MAX_GRID_HZ times a second and never more than a quarter of th
 resolution is chosen before a grid is computed, from what the last grid cost per grid point,
 row and parameter, aiming at GRID_BUDGET_S of the GUI thread (never below MIN_GRID_POINTS a
 side), also right after a switch to a big table or a deep network: a 1 000-row table on a
-4 × 8 network took 3 s at the full 101² before, 0.3 s now (the slice and its mean gradient,
-computed row by row, are most of what is left). The
+4 × 8 network took 3 s at the full 101² before, 0.13–0.15 s now (most of it the slice's 101
+points over every row, which keep their full resolution). The
 plot items are created once and afterwards only fed data; all contour levels are one curve
 item (connect="pairs").
 """
