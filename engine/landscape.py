@@ -103,17 +103,16 @@ class LossGrid:
         return iter((self.values_x, self.values_y, self.loss, self.min_at))
 
 
-def loss_grid(
-    network: Network, X, Y, p1: str, p2: str,
+def grid_axes(
+    network: Network, p1: str, p2: str,
     range1: tuple[float, float] | None = None, range2: tuple[float, float] | None = None,
     n: int = GRID_POINTS,
-) -> LossGrid:
-    """Mean loss over the table (X, Y as the network sees them) on an n × n grid of (p1, p2)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(values of p1 (n,), values of p2 (n,), the n² parameter vectors, x-major) of a grid."""
     if p1 == p2:
         raise ValueError(f"choose two different parameters (both are {p1})")
     if n < 2:
         raise ValueError(f"a grid needs at least 2 points a side, got {n}")
-    X, Y = _table(network, X, Y)
     i1, i2 = _index(network, p1), _index(network, p2)
     theta = network.theta
     range1 = range1 or default_range(theta[i1])
@@ -124,7 +123,16 @@ def loss_grid(
     g1, g2 = np.meshgrid(v1, v2, indexing="ij")
     thetas[:, i1] = g1.ravel()
     thetas[:, i2] = g2.ravel()
-    loss = batch_mean_loss(network.spec, thetas, X, Y).reshape(n, n)
+    return v1, v2, thetas
+
+
+def grid_of(network: Network, X, Y, p1: str, p2: str, v1, v2, loss) -> LossGrid:
+    """The LossGrid of the mean losses `loss` (n², x-major) at grid_axes' points."""
+    X, Y = _table(network, X, Y)
+    n = len(v1)
+    loss = np.asarray(loss, dtype=float).reshape(n, n)
+    theta = network.theta
+    i1, i2 = _index(network, p1), _index(network, p2)
     current_loss = float(batch_mean_loss(network.spec, theta, X, Y)[0])
     finite = np.isfinite(loss)
     if finite.any():
@@ -138,6 +146,17 @@ def loss_grid(
         current=(float(theta[i1]), float(theta[i2])), current_loss=current_loss,
         min_at=min_at, min_loss=min_loss,
     )
+
+
+def loss_grid(
+    network: Network, X, Y, p1: str, p2: str,
+    range1: tuple[float, float] | None = None, range2: tuple[float, float] | None = None,
+    n: int = GRID_POINTS,
+) -> LossGrid:
+    """Mean loss over the table (X, Y as the network sees them) on an n × n grid of (p1, p2)."""
+    v1, v2, thetas = grid_axes(network, p1, p2, range1, range2, n)
+    X, Y = _table(network, X, Y)
+    return grid_of(network, X, Y, p1, p2, v1, v2, batch_mean_loss(network.spec, thetas, X, Y))
 
 
 def mean_gradient(network: Network, X, Y) -> tuple[float, np.ndarray]:
@@ -193,22 +212,35 @@ class LossSlice:
         return self.current_loss + self.slope * (np.asarray(values, dtype=float) - self.current)
 
 
-def loss_slice(
-    network: Network, X, Y, p: str, range_: tuple[float, float] | None = None, n: int = SLICE_POINTS,
-) -> LossSlice:
-    """Mean loss over the table along parameter p (n points over range_), plus the tangent there."""
+def slice_axis(
+    network: Network, p: str, range_: tuple[float, float] | None = None, n: int = SLICE_POINTS,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(values of p (n,), the n parameter vectors) of a slice through the current point."""
     if n < 2:
         raise ValueError(f"a slice needs at least 2 points, got {n}")
-    X, Y = _table(network, X, Y)
     i = _index(network, p)
     theta = network.theta
     range_ = range_ or default_range(theta[i])
     values = np.linspace(range_[0], range_[1], n)
     thetas = np.repeat(theta[None, :], n, axis=0)
     thetas[:, i] = values
-    loss = batch_mean_loss(network.spec, thetas, X, Y)
+    return values, thetas
+
+
+def slice_of(network: Network, X, Y, p: str, values, loss) -> LossSlice:
+    """The LossSlice of the mean losses `loss` at slice_axis' points, with the backprop tangent."""
     current_loss, gradient = mean_gradient(network, X, Y)
+    i = _index(network, p)
     return LossSlice(
-        param=p, values=values, loss=loss, current=float(theta[i]),
+        param=p, values=values, loss=np.asarray(loss, dtype=float), current=float(network.theta[i]),
         current_loss=float(current_loss), slope=float(gradient[i]),
     )
+
+
+def loss_slice(
+    network: Network, X, Y, p: str, range_: tuple[float, float] | None = None, n: int = SLICE_POINTS,
+) -> LossSlice:
+    """Mean loss over the table along parameter p (n points over range_), plus the tangent there."""
+    values, thetas = slice_axis(network, p, range_, n)
+    X, Y = _table(network, X, Y)
+    return slice_of(network, X, Y, p, values, batch_mean_loss(network.spec, thetas, X, Y))

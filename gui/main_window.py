@@ -262,6 +262,14 @@ class MainWindow(QMainWindow):
         for page in self.lazy_pages.values():
             page.view()
 
+    def _build_views_in_turns(self) -> None:
+        """One deferred view per turn of the event loop: a click meanwhile waits for one, not all."""
+        waiting = [page for page in self.lazy_pages.values() if not page.built]
+        if waiting:
+            waiting[0].view()
+            if len(waiting) > 1:
+                QTimer.singleShot(0, self, self._build_views_in_turns)
+
     def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().showEvent(event)
         if self._stored_sizes and self.room.mode == self.settings.value("splitters/mode"):
@@ -269,7 +277,7 @@ class MainWindow(QMainWindow):
             self.room.restore_sizes(self._stored_sizes)  # once laid out: the very same pixels
         self._stored_sizes = None
         if not all(page.built for page in self.lazy_pages.values()):
-            QTimer.singleShot(BUILD_VIEWS_AFTER_MS, self.build_all_views)
+            QTimer.singleShot(BUILD_VIEWS_AFTER_MS, self, self._build_views_in_turns)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(event)

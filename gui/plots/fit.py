@@ -36,6 +36,7 @@ from gui.widgets.state_view import subscribe
 LINE_POINTS = 301  # x values along the fitted curve
 MAP = "viridis"
 CONTOURS = 5  # thin lines of equal ŷ over the surface, so values can be read off
+POINT_SHADES = 64  # the targets' colours, as steps of the map
 
 
 class FitView(LivePicture):
@@ -107,11 +108,15 @@ class FitView(LivePicture):
         self._y_range = padded_range(X[:, 1] if self.surface else y, 0.05 if self.surface else 0.1)
         if self.surface:
             self._levels = padded_range(y, 0.02)  # about the targets' span: the points' colours never shift
-            colour = self.point_cmap.map((y - self._levels[0]) / (self._levels[1] - self._levels[0]), mode="qcolor")
-            self.train_points.setData(X[~test, 0], X[~test, 1], size=size,
-                                      brush=[colour[i] for i in np.flatnonzero(~test)])
-            self.hollow_points.setData(X[test, 0], X[test, 1], size=size,
-                                       pen=[pg.mkPen(colour[i], width=3) for i in np.flatnonzero(test)])
+            # POINT_SHADES steps of the map: finer than the eye tells apart, and pyqtgraph draws each
+            # distinct colour's symbol once (a shade per point cost 0.8 s on a 10 000-row table).
+            shade = np.rint((y - self._levels[0]) / (self._levels[1] - self._levels[0]) * (POINT_SHADES - 1))
+            palette = self.point_cmap.map(np.linspace(0.0, 1.0, POINT_SHADES), mode="qcolor")
+            brushes = [pg.mkBrush(c) for c in palette]
+            pens = [pg.mkPen(c, width=3) for c in palette]
+            index = shade.astype(int)
+            self.train_points.setData(X[~test, 0], X[~test, 1], size=size, brush=[brushes[i] for i in index[~test]])
+            self.hollow_points.setData(X[test, 0], X[test, 1], size=size, pen=[pens[i] for i in index[test]])
         else:
             self.train_points.setData(X[~test, 0], y[~test], size=size, brush=pg.mkBrush(colors.BLUE))
             self.hollow_points.setData(X[test, 0], y[test], size=size, pen=pg.mkPen(colors.BLUE, width=2.5))

@@ -13,31 +13,32 @@ the SGD path from the records of `state.history` (each new row adds its paramete
 the update; a row that is not after the last one seen — a reset, a step back — restarts
 the path).
 
-Costs: the grid (engine.batch, one vectorised pass) is recomputed through a superqt
-throttle, at most MAX_GRID_HZ times a second and never more than a quarter of the time
-(slow tables lower the rate and the resolution), and only while the view is visible. The
-resolution is chosen before a grid is computed, from what the last grid cost per grid point,
-row and parameter, aiming at GRID_BUDGET_S of the GUI thread (never below MIN_GRID_POINTS a
-side), also right after a switch to a big table or a deep network: a 1 000-row table on a
-4 × 8 network took 3 s at the full 101² before, 0.13–0.15 s now (most of it the slice's 101
-points over every row, which keep their full resolution). The
-plot items are created once and afterwards only fed data; all contour levels are one curve
-item (connect="pairs").
+Costs: the grid and the slice (engine.landscape_job: every point is one parameter vector's
+mean loss over the whole table) are recomputed through a superqt throttle, at most
+MAX_GRID_HZ times a second and never more than a quarter of the time (slow tables lower the
+rate and the resolution), and only while the view is visible. One refresh runs as a job in
+CHUNK_BUDGET_S slices of the GUI thread, each from a zero-timer, so the event loop answers
+between them however big the table (a 1 000-row table on a 4 × 8 network needs ~0.13 s for
+even an 11² grid and its slice); the finished job is drawn in one go, never half a map. The
+grid's side is chosen before a job starts, from what the last one cost per point, row and
+parameter, aiming at GRID_BUDGET_S a refresh (never below MIN_GRID_POINTS a side). The plot
+items are created once and afterwards only fed data; all contour levels are one curve item
+(connect="pairs").
 """
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 from superqt.utils import qthrottled
 
 from engine.contours import contour_levels, contour_xy, decade_ticks, log_colour_values
-from engine.landscape import GRID_POINTS, follow_range, loss_grid, loss_slice, theta_of
+from engine.landscape import GRID_POINTS, SLICE_POINTS, follow_range, theta_of
+from engine.landscape_job import LandscapeJob, seconds_per_point
 from engine.network import Network
 from engine.notation import fmt
 from gui import colors
@@ -48,7 +49,8 @@ from gui.widgets.state_view import RenderWhenShown, subscribe
 MAX_GRID_HZ = 10
 MAX_BUSY_FRACTION = 0.25  # the grid may use at most this share of the GUI thread
 MIN_GRID_POINTS = 11  # coarse, but still a picture of the valley
-GRID_BUDGET_S = 0.04  # one grid's share of the GUI thread, at most (the event loop must answer within 100 ms)
+GRID_BUDGET_S = 0.1  # what one refresh (grid + slice) should cost the GUI thread in all
+CHUNK_BUDGET_S = 0.03  # ... in pieces of this much, with the event loop answering in between (limit 100 ms)
 CONTOUR_LEVELS = 7
 PATH_FLOATS = 4_000_000  # the SGD path keeps at most this many floats (then halves its resolution)
 HEAT_MAP = "viridis"
@@ -89,7 +91,11 @@ class LandscapeView(FontScaled, RenderWhenShown, QWidget):
         self._slice = None
         self._drawn_key = None  # what the grid on screen was computed for
         self._n = GRID_POINTS
-        self._unit_cost: float | None = None  # seconds per grid point × row × parameter, last measured
+        self._unit_cost: float | None = None  # seconds per point × row × parameter, last measured
+        self._job: LandscapeJob | None = None  # the refresh being computed, a chunk per event-loop turn
+        self._job_key = None  # what it is computed for
+        self._next_chunk = QTimer(self, singleShot=True, interval=0)
+        self._next_chunk.timeout.connect(self._advance_job)
         self._last_record = None
         self._last_step = -1
         self._path = np.empty((0, 0))
@@ -198,7 +204,7 @@ class LandscapeView(FontScaled, RenderWhenShown, QWidget):
         problem = Problem.of(setup)
         same_net = self._problem is not None and problem is not None and problem.spec == self._problem.spec
         self._problem = problem
-        self._grid = self._slice = self._drawn_key = self._theta = None
+        self._grid = self._slice = self._drawn_key = self._theta = self._job = None
         self._n = GRID_POINTS
         self._range_x = self._range_y = None
         self._clear_path()
@@ -273,8 +279,11 @@ class LandscapeView(FontScaled, RenderWhenShown, QWidget):
             combo.blockSignals(False)
         self._px, self._py = x_name, y_name
         self._range_x = self._range_y = None
+        self._job = None  # computed for the old axes
         self._apply_axis_labels()
-        self.request_render()
+        self._draw_point()
+        self._draw_path()
+        self._recompute()  # a person asked for this map: now, not after the throttle's pause
 
     def _on_combo(self, _text: str) -> None:
         x, y = self.x_combo.currentText(), self.y_combo.currentText()
@@ -343,42 +352,68 @@ class LandscapeView(FontScaled, RenderWhenShown, QWidget):
         return self._problem is not None and self._theta is not None and self._px is not None
 
     def _grid_key(self) -> tuple:
-        return (self._theta.tobytes(), self._px, self._py, self._n)
+        # Not the grid's side: a new side alone is not worth a refresh; the next one uses it.
+        return (self._theta.tobytes(), self._px, self._py)
 
     def _recompute(self, force: bool = False) -> None:
+        """Start a refresh for the current point (force: finish it now, in this call)."""
         if not self._ready():
             return
         if not (force or self.isVisible()):
             self.request_render()  # hidden since the request: catch up when shown
             return
+        if self._job is not None and not force:
+            return  # one at a time: when it is drawn, a point that has moved on asks again
         problem, net, theta = self._problem, self._net, self._theta
         net.set_theta(theta)
         ix, iy = problem.spec.param_index[self._px], problem.spec.param_index[self._py]
         self._range_x = follow_range(self._range_x, theta[ix])
         self._range_y = follow_range(self._range_y, theta[iy])
-        t0 = time.perf_counter()
+        if self._unit_cost is None:  # nothing measured yet: time one point before choosing the grid
+            self._unit_cost = seconds_per_point(net, problem.X, problem.Y) / (len(problem.X) * problem.spec.n_params)
         self._n = self._affordable(self._n)
-        self._grid = loss_grid(net, problem.X, problem.Y, self._px, self._py, self._range_x, self._range_y, n=self._n)
-        self._slice = loss_slice(net, problem.X, problem.Y, self._px, self._range_x)
-        self._drawn_key = self._grid_key()
+        self._job_key = self._grid_key()
+        self._job = LandscapeJob(net, problem.X, problem.Y, self._px, self._py, self._range_x, self._range_y,
+                                 n=self._n)
+        if force:
+            self._job.advance()
+            self._draw_job()
+        else:
+            self._next_chunk.start()  # the first slice too: whatever asked for the map returns at once
+
+    def _advance_job(self) -> None:
+        job = self._job
+        if job is None:
+            return  # dropped: the set-up or the axes changed
+        if job.advance(CHUNK_BUDGET_S):
+            self._draw_job()
+        else:
+            self._next_chunk.start()
+
+    def _draw_job(self) -> None:
+        job, self._job = self._job, None
+        self._grid, self._slice = job.result()
+        self._drawn_key = self._job_key
         self._draw_grid(self._grid)
         self._draw_slice(self._slice)
         self._write_captions()
         self._draw_point()
         self._draw_path()
-        self._adapt(time.perf_counter() - t0)
+        self._adapt(job.busy_s)
         self.updated.emit()
+        if self._ready() and self._grid_key() != self._drawn_key:
+            self._grid_soon()  # the point moved while the job ran
 
     def _work(self, n: int) -> int:
-        """Grid points × rows × parameters: what a grid's cost grows with (slice and captions are small)."""
-        return n * n * len(self._problem.X) * self._problem.spec.n_params
+        """Points × rows × parameters: what a refresh's cost grows with (the captions are small)."""
+        return (n * n + SLICE_POINTS) * len(self._problem.X) * self._problem.spec.n_params
 
     def _affordable(self, wanted: int) -> int:
         """The finest odd grid side up to `wanted` that the last measured cost says fits GRID_BUDGET_S."""
         if self._unit_cost is None or self._problem is None:
             return wanted
-        per_point = self._unit_cost * self._work(1)
-        side = int(math.sqrt(GRID_BUDGET_S / per_point)) if per_point > 0 else wanted
+        per_point = self._unit_cost * len(self._problem.X) * self._problem.spec.n_params
+        side = int(math.sqrt(max(0.0, GRID_BUDGET_S / per_point - SLICE_POINTS))) if per_point > 0 else wanted
         return max(MIN_GRID_POINTS, min(wanted, side)) | 1
 
     def _adapt(self, seconds: float) -> None:
