@@ -6,7 +6,8 @@ Scenes: step (three rows trained, a fourth shown), derivation, xor-no-hidden, xo
 teacher-csv (a semicolon, decimal-comma table opened and trained), presentation (the loss plot
 beside the network), presentation-derivation, presentation-race, dark (the step scene in the
 dark theme), zoom (the step scene zoomed in twice), shortcuts and about (the Help dialogs),
-show-all (a 2-8-8-8-8-1 tanh network with "Show all labels" on).
+show-all (a 2-8-8-8-8-1 tanh network with "Show all labels" on), landscape (the tutorial's table
+after 20 epochs), landscape-big (a 1 000-point table on a 4 × 8 network: its map arrives in slices).
 The window is shown as a user would see it (at the size it picks for the screen), the scene
 is set up through the app's own controller, and the whole screen is grabbed with ImageMagick's `import -window root`.
 Settings go to a temporary folder: the screenshots never depend on (or change) yours.
@@ -61,6 +62,7 @@ def main() -> None:
 
     app.style_application(qapp)
     window = app.build_window()
+    window.files.ask_on_close = False  # a scene's training is not work to save: close without the question
     c, s = window.controller, window.state
     window.show()
 
@@ -88,6 +90,16 @@ def main() -> None:
             s.eta = 0.1
             c.train_epochs(60)
             window.show_view("fitView")
+        if scene == "landscape":
+            s.eta = 0.05
+            c.train_epochs(20)
+            window.show_view("landscapeView")
+        if scene == "landscape-big":
+            window.request_setup({"task": "classification"})
+            window.request_setup({"dataset_key": "circles", "points": 1000})
+            window.request_setup({"hidden": (8, 8, 8, 8), "hidden_activations": ("tanh",) * 4})
+            c.train_epochs(2)
+            window.show_view("landscapeView")
         if scene == "derivation":
             c.train_rows(5)
             window.show_view("derivationPanel")
