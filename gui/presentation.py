@@ -17,7 +17,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QFont, QFontInfo, QFontMetrics, QGuiApplication
+from PySide6.QtGui import QFont, QFontInfo, QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -36,6 +36,7 @@ MIN_PROJECTOR_PX = 18
 SETTLE_PASSES = 4  # rounds of pending layout requests run before the one repaint (a font change ripples)
 VIEW_BASE_PX = 14  # the smallest text a view draws at font scale 1 (headers, tick labels)
 LABEL_SHARE = 0.78  # the canvas' labels are this share of its base text size (gui.canvas.layout)
+STATUS_BAR_MARGIN = 24  # the status bar's own margins and size grip
 ZOOMS = (0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.4, 1.6, 1.8, 2.0)
 PANELS = {"loss": "Loss plot", "derivation": "Why this number?", "race": "Learning-rate race"}
 DEFAULT_PANEL = "loss"
@@ -290,9 +291,7 @@ class Presentation(QObject):
         w.banner.set_text_font(big)
         dpi = w.logicalDpiY() or 96
         w.plot.set_font_size((px if self.on else px * 12 / 13) * 72 / dpi)
-        metrics = QFontMetrics(font)
-        for label in w.status.labels:
-            label.setFixedHeight(metrics.height() + 6)
+        self.fit_status()
         w.left_tabs.setMinimumWidth(max(300, w.setup.minimumSizeHint().width() + 24))
         scale = px / VIEW_BASE_PX if self.on else self.zoom
         for view in w.scalable_views():
@@ -355,6 +354,13 @@ class Presentation(QObject):
                 self.apply_font()
         elif self.room.fit(self.window.size()):
             self.apply_font()
+        else:
+            self.fit_status()
+
+    def fit_status(self) -> None:
+        """The status bar's readouts in the window's text size, or smaller if that would cut them."""
+        w = self.window
+        w.status.fit(w.font(), w.width() - STATUS_BAR_MARGIN, beside=(w.present_button,))
 
 
 def _take(widget: QWidget, room) -> callable:

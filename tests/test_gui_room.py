@@ -287,6 +287,27 @@ def test_zoom_works_in_presentation_mode_too(qtbot, win):
     assert win.presentation.text_px() == base == 18
 
 
+def cut_labels(window) -> list[str]:
+    """The status bar's readouts whose text is wider than the label shows."""
+    return [label.text() for label in window.status.labels
+            if label.width() < label.fontMetrics().horizontalAdvance(label.text())]
+
+
+@pytest.mark.parametrize("zooms", [1, 3, 6])
+def test_zoomed_in_on_a_1280_screen_the_status_bar_cuts_no_number(qtbot, win, zooms):
+    trained(win, rows=12)  # three epochs of the 4-row table: the loss readout has its epoch mean
+    resize(qtbot, win, 1280, 720)
+    for _ in range(zooms):
+        win.actions["zoom_in"].trigger()
+    QApplication.processEvents()
+    assert "epoch mean" in win.status.loss.text()
+    assert cut_labels(win) == []
+    win.controller.train_epochs(250)  # a thousand rows: wider counts
+    QApplication.processEvents()
+    assert cut_labels(win) == []
+    assert all(QFontInfo(label.font()).pixelSize() >= 10 for label in win.status.labels)
+
+
 # ---- themes ------------------------------------------------------------------------------------------
 def contrast(a: str, b: str) -> float:
     def lum(c):

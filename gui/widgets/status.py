@@ -9,6 +9,7 @@ import html
 import math
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QFontInfo, QFontMetrics
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from engine.notation import fmt
@@ -16,6 +17,13 @@ from gui import colors
 from gui.state import AppState
 from gui.widgets.state_view import subscribe
 from gui.widgets.timeline_bar import count
+
+# What each readout says at its widest in a lesson-sized run, for fitting the bar before the
+# numbers arrive (a ten-thousand-row table or more digits may still widen a label later).
+WIDEST = ("epoch 888", "row 888 of 888 (trained) · 88 888 rows", "loss 0.000000 · epoch mean 0.000000",
+          "88 888 rows/s")
+LABEL_PADDING = 24  # a label's margins and a little air (status_label's margins are 10 + 10)
+MIN_STATUS_PX = 10  # smaller than this is not worth showing; then the bar is cut after all
 
 
 def status_label(name: str, text: str) -> QLabel:
@@ -30,7 +38,7 @@ def set_text(label: QLabel, text: str) -> None:
     """A label whose width only ever grows: a new number never relayouts the status bar."""
     if text == label.text():
         return
-    needed = label.fontMetrics().horizontalAdvance(text) + 24
+    needed = label.fontMetrics().horizontalAdvance(text) + LABEL_PADDING
     if needed > label.minimumWidth():
         label.setMinimumWidth(needed + label.fontMetrics().horizontalAdvance("888"))
     label.setText(text)
@@ -51,6 +59,30 @@ class StatusReadout:
     @property
     def labels(self) -> tuple[QLabel, ...]:
         return self.epoch, self.row, self.loss, self.rate
+
+    def fit(self, font: QFont, width: int, beside: tuple[QWidget, ...] = ()) -> QFont:
+        """Give the readouts (and the widgets `beside` them in the bar) `font`, or a smaller size of
+        it when at their widest they would not fit in `width` pixels: zoomed in on a 1280-pixel
+        screen, the row and the loss were cut off. Returns the font given."""
+        def needed(f: QFont) -> int:
+            metrics = QFontMetrics(f)
+            return (sum(metrics.horizontalAdvance(text) + LABEL_PADDING for text in WIDEST)
+                    + sum(metrics.horizontalAdvance(w.text()) + 3 * LABEL_PADDING // 2 for w in beside))
+        fitted = QFont(font)
+        px = QFontInfo(font).pixelSize()
+        while needed(fitted) > width and px > MIN_STATUS_PX:
+            px -= 1
+            fitted.setPixelSize(px)
+        height = QFontMetrics(fitted).height() + 6
+        for widget in (*self.labels, *beside):
+            widget.setFont(fitted)
+        for label in self.labels:
+            label.setFixedHeight(height)
+            text = label.text()
+            label.setMinimumWidth(0)  # and widened again for the new size by set_text
+            label.clear()
+            set_text(label, text)
+        return fitted
 
     def render_state(self, *_args) -> None:
         s, m = self.state, self.state.shown
