@@ -308,6 +308,26 @@ def test_zoomed_in_on_a_1280_screen_the_status_bar_cuts_no_number(qtbot, win, zo
     assert all(QFontInfo(label.font()).pixelSize() >= 10 for label in win.status.labels)
 
 
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_the_loss_and_accuracy_plots_keep_their_texts_apart(qtbot, win, size):
+    win.request_setup({"task": "classification", "test_fraction": 0.25})
+    win.controller.train_epochs(3)
+    resize(qtbot, win, *size)
+    win.show_view("lossPlot")
+    QApplication.processEvents()
+    plot = win.plot
+    assert plot.shows_accuracy()
+    for item, legend in ((plot.getPlotItem(), plot.legend), (plot.accuracy_plot, plot.accuracy_legend)):
+        axis, box = item.getAxis("left"), item.getViewBox()
+        assert axis.label.boundingRect().width() <= axis.height()  # the title within its own plot
+        assert legend.boundingRect().height() <= box.height() / 2  # the legend leaves room for the curves
+    assert "loss" in plot.getPlotItem().getAxis("left").labelText
+    # one "rows trained" axis, under the lower plot
+    assert not plot.getPlotItem().getAxis("bottom").isVisible()
+    assert plot.accuracy_plot.getAxis("bottom").isVisible()
+    assert plot.accuracy_plot.getAxis("bottom").labelText == "rows trained"
+
+
 # ---- themes ------------------------------------------------------------------------------------------
 def contrast(a: str, b: str) -> float:
     def lum(c):

@@ -33,7 +33,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 
 from gui import colors
 from gui.plots.decimate import Summary, slice_points
@@ -44,10 +44,11 @@ from gui.widgets.state_view import RenderWhenShown, subscribe
 ROW_PEN = pg.mkPen(colors.qcolor(colors.BLUE, 0.55), width=1)
 EPOCH_PEN = pg.mkPen(colors.VERMILLION, width=3)
 TEST_PEN = pg.mkPen(colors.BLUISH_GREEN, width=3, style=Qt.PenStyle.DashLine)
-ACCURACY_SHARE = 0.3  # of the height, for the accuracy plot under the loss (classification)
+ACCURACY_SHARE = 0.35  # of the height, for the accuracy plot under the loss (classification)
 CURVE_BUDGET = 0.15  # at most this share of the time goes into re-feeding the curves
 SYMBOLS_UP_TO = 60  # epoch-mean markers while there are at most this many epochs
 LOG_DECADES = 14  # the log-scale y range never spans more than this
+LEGEND_SHARE = 0.4  # a legend taller than this share of its plot goes into one row
 LOSS_LABEL = {"se": "loss (y − ŷ)²", "half-se": "loss ½(y − ŷ)²", "bce": "loss (cross-entropy)"}
 
 
@@ -90,12 +91,15 @@ class LossPlot(RenderWhenShown, pg.PlotWidget):
         self.test_curve = item.plot(pen=TEST_PEN, antialias=True)
         self.legend = PinnedLegend(item.getViewBox(), "top-right", brush=pg.mkBrush(255, 255, 255, 220))
         self._build_accuracy()
+        for box in (self.getViewBox(), self.accuracy_plot.getViewBox()):
+            box.sigResized.connect(self._fit_texts)
         self.getViewBox().sigRangeChangedManually.connect(self._stop_following)
         # A hand pan/zoom is drawn from the part of the history it shows, in detail.
         self.getViewBox().sigXRangeChanged.connect(self._view_moved)
         self._log = False
         self._following = True
         self._loss_name = self._base_name = "loss"
+        self._titles = None  # what the axis titles were last fitted to (they shorten to fit their plot)
         self._font_pt = 12
         self.set_font_size(12)
         subscribe(self, state.events.setup, self._setup_changed)
@@ -116,7 +120,6 @@ class LossPlot(RenderWhenShown, pg.PlotWidget):
         acc.setXLink(self.plotItem)
         acc.setMouseEnabled(x=True, y=False)
         acc.showGrid(x=True, y=True, alpha=0.15)
-        acc.hideAxis("bottom")
         acc.getAxis("left").setTicks([[(0.0, "0 %"), (0.5, "50 %"), (1.0, "100 %")]])
         acc.enableAutoRange(y=False)  # always the whole 0–100 %: a rise is seen for what it is
         acc.setYRange(0.0, 1.0, padding=0.12)  # room for the 0 % and 100 % labels
@@ -134,6 +137,9 @@ class LossPlot(RenderWhenShown, pg.PlotWidget):
         acc = self.accuracy_plot
         acc.setVisible(on)
         acc.setMaximumHeight(1e6 if on else 0)  # a hidden item still takes its row: give it none
+        # The shared "rows trained" axis under the lower plot, not between the two.
+        self.getPlotItem().showAxis("bottom", not on)
+        acc.showAxis("bottom", on)
 
     def shows_accuracy(self) -> bool:
         return bool(self._accuracy)
@@ -147,6 +153,7 @@ class LossPlot(RenderWhenShown, pg.PlotWidget):
         self.accuracy_legend.set_entries(acc_entries + ([(self.test_accuracy_curve, "test")] if test else []))
         self.legend.set_text_size(f"{self._font_pt}pt")
         self.accuracy_legend.set_text_size(f"{self._font_pt}pt")
+        self._fit_texts()
 
     # ---- settings ------------------------------------------------------------------------
     def _setup_changed(self, setup) -> None:
@@ -190,6 +197,7 @@ class LossPlot(RenderWhenShown, pg.PlotWidget):
             item.getAxis(axis).setStyle(tickFont=font, tickTextOffset=6, maxTickLevel=0)
         # The two plots' left axes as wide as each other, so their x axes line up.
         self.accuracy_plot.getAxis("left").setStyle(tickFont=font, tickTextOffset=6)
+        self.accuracy_plot.getAxis("bottom").setStyle(tickFont=font, tickTextOffset=6, maxTickLevel=0)
         width = round(points * 6)
         item.getAxis("left").setWidth(width)
         self.accuracy_plot.getAxis("left").setWidth(width)
@@ -200,10 +208,42 @@ class LossPlot(RenderWhenShown, pg.PlotWidget):
     def _apply_labels(self) -> None:
         style = {"color": colors.INK, "font-size": f"{self._font_pt}pt"}
         item = self.getPlotItem()
-        item.setLabel("bottom", "rows trained", **style)
+        # Through the axes: PlotItem.setLabel would show the loss plot's bottom axis again.
+        for axis in (item.getAxis("bottom"), self.accuracy_plot.getAxis("bottom")):
+            axis.setLabel("rows trained", **style)
         item.setLabel("top", "epoch", **style)
-        item.setLabel("left", self._loss_name, **style)
-        self.accuracy_plot.setLabel("left", "accuracy", **style)
+        self._titles = None
+        self._fit_texts()
+
+    def _fit_texts(self, *_args) -> None:
+        """Axis titles no longer than their plot is high, legends in one row on a low plot: in the
+        corner of a 1280 × 720 window the accuracy's title ran into the loss's, and the legends
+        covered the curves."""
+        loss_box, acc_box = self.getViewBox(), self.accuracy_plot.getViewBox()
+        units = self._loss_name != self._base_name  # "(table units)": kept as long as anything is
+        shorter = ("loss (table units)",) if units else (self._base_name,)
+        wanted = ((self._loss_name, *shorter, "loss"), ("accuracy", "acc."))
+        key = (self._font_pt, wanted, round(loss_box.height()), round(acc_box.height()))
+        if key != self._titles:
+            self._titles = key
+            style = {"color": colors.INK, "font-size": f"{self._font_pt}pt"}
+            for item, options in zip((self.getPlotItem(), self.accuracy_plot), wanted):
+                # A title is centred on its view box and may reach as far into the axes above and
+                # below as both have (the loss's alone: none below it when the accuracy is there).
+                box, frame = item.getViewBox().geometry(), item.rect()
+                above = box.top() - frame.top() if item.getAxis("top").isVisible() else 0.0
+                below = frame.bottom() - box.bottom() if item.getAxis("bottom").isVisible() else 0.0
+                room = box.height() + 2 * max(0.0, min(above, below))
+                axis = item.getAxis("left")
+                for text in options:  # measured as drawn: the title's own text item
+                    axis.setLabel(text, **style)
+                    if axis.label.boundingRect().width() <= room:
+                        break
+        font = QFont()
+        font.setPointSizeF(self._font_pt)
+        line = QFontMetrics(font).height()
+        for legend, box in ((self.legend, loss_box), (self.accuracy_legend, acc_box)):
+            legend.set_one_row(len(legend.items) * line * 1.5 > LEGEND_SHARE * box.height())
 
     # ---- data ------------------------------------------------------------------------------
     def _clear(self) -> None:

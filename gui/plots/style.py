@@ -85,6 +85,7 @@ class PinnedLegend(pg.LegendItem):
         self._corner = corner
         self._margin = margin
         self._size = "14px"
+        self._margins = self.layout.getContentsMargins()
         self.setParentItem(view_box)
         self.setZValue(1000)
         view_box.sigResized.connect(self._place)
@@ -117,6 +118,14 @@ class PinnedLegend(pg.LegendItem):
 
     def texts(self) -> list[str]:
         return [label.text for _sample, label in self.items]
+
+    def set_one_row(self, on: bool) -> None:
+        """The entries side by side (a low plot: a column of them would cover it) or stacked."""
+        columns = max(1, len(self.items)) if on else 1
+        if columns != self.columnCount:
+            self.setColumnCount(columns)
+            self.layout.setContentsMargins(*((4, 0, 4, 0) if on else self._margins))  # a thin strip
+            self._settle()
 
     # ---- placement -------------------------------------------------------------------------
     def _settle(self) -> None:
