@@ -39,9 +39,9 @@ def seconds_per_point(network: Network, X, Y) -> float:
     Y = np.asarray(Y, dtype=float)
     k = max(1, min(64, PROBE_ROWS // max(1, len(X))))
     thetas = np.repeat(network.theta[None, :], k, axis=0)
-    t = time.perf_counter()
+    t = time.thread_time()  # this thread's CPU time: a moment without a core does not count
     batch_mean_loss(network.spec, thetas, X, Y[:, None] if Y.ndim == 1 else Y)
-    return (time.perf_counter() - t) / k
+    return (time.thread_time() - t) / k
 
 
 class LandscapeJob:
@@ -50,7 +50,9 @@ class LandscapeJob:
     advance(budget_s=inf) -> bool   evaluate points for about budget_s seconds (at least one
                                     point); True once everything is computed
     done, total                     points evaluated / to evaluate (grid n², then the slice)
-    busy_s                          the seconds spent in advance() so far
+    busy_s                          the CPU seconds this thread spent in advance() so far (what
+                                    sizes the next grid: steadier than the wall clock on a busy
+                                    machine, where a wait for a core would look like cost)
     result() -> (LossGrid, LossSlice)   once advance() has returned True
     """
 
@@ -79,7 +81,8 @@ class LandscapeJob:
         self._result: tuple[LossGrid, LossSlice] | None = None
 
     def advance(self, budget_s: float = math.inf) -> bool:
-        start = time.perf_counter()
+        """Evaluate points until `budget_s` seconds of the wall clock have passed (at least one)."""
+        start, cpu = time.perf_counter(), time.thread_time()
         spec = self._net.spec
         while self.done < self.total:
             k = min(self._chunk, self.total - self.done, self._max_chunk)
@@ -101,7 +104,7 @@ class LandscapeJob:
             loss, g = self._loss, self._n_grid
             self._result = (grid_of(self._net, self._X, self._Y, self._p1, self._p2, self._v1, self._v2, loss[:g]),
                             slice_of(self._net, self._X, self._Y, self._p1, self._vs, loss[g:]))
-        self.busy_s += time.perf_counter() - start
+        self.busy_s += time.thread_time() - cpu
         return self._result is not None
 
     def result(self) -> tuple[LossGrid, LossSlice]:

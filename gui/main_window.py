@@ -226,6 +226,7 @@ class MainWindow(QMainWindow):
                                        "(F5; Esc leaves)")
         self.present_button.setFocusPolicy(Qt.TabFocus)
         bar.addPermanentWidget(self.present_button)
+        bar.messageChanged.connect(lambda text: self.status.give_way(bar, text, beside=(self.present_button,)))
 
     def _view(self, cls, name: str | None = None):
         """A view of the state, known by its objectName (or `name` when its outer widget has another)."""

@@ -308,6 +308,22 @@ def test_zoomed_in_on_a_1280_screen_the_status_bar_cuts_no_number(qtbot, win, zo
     assert all(QFontInfo(label.font()).pixelSize() >= 10 for label in win.status.labels)
 
 
+def test_a_long_status_message_is_shown_whole_and_the_readouts_come_back(qtbot, win):
+    trained(win)
+    resize(qtbot, win, 1280, 720)
+    bar, readouts = win.statusBar(), win.status.labels
+    assert win.request_setup({"hidden": (4,), "hidden_activations": ("tanh",)})
+    message = bar.currentMessage()
+    assert message.startswith("New start: ")
+    assert not any(label.isVisible() for label in readouts)  # out of the message's way
+    assert bar.fontMetrics().horizontalAdvance(message) < bar.width() - win.present_button.width()
+    bar.clearMessage()  # its time is up
+    assert all(label.isVisible() for label in readouts)
+    assert "row" in win.status.row.text()  # the readouts of the new start, not the old run
+    bar.showMessage("Saved", 1000)  # a short one fits beside them
+    assert all(label.isVisible() for label in readouts)
+
+
 @pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
 def test_the_loss_and_accuracy_plots_keep_their_texts_apart(qtbot, win, size):
     win.request_setup({"task": "classification", "test_fraction": 0.25})

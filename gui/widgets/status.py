@@ -10,7 +10,7 @@ import math
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QFontInfo, QFontMetrics
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStatusBar, QWidget
 
 from engine.notation import fmt
 from gui import colors
@@ -83,6 +83,18 @@ class StatusReadout:
             label.clear()
             set_text(label, text)
         return fitted
+
+    def give_way(self, bar: QStatusBar, message: str, beside: tuple[QWidget, ...] = ()) -> None:
+        """A passing message (a new start, a reset, an export) that the readouts leave no room for
+        is shown whole: the readouts step aside until it is gone (at 1280 pixels, with the readouts
+        in place, "New start: …" showed as "New st")."""
+        if message:
+            taken = sum(label.width() for label in self.labels) + sum(w.width() for w in beside)
+            needed = bar.fontMetrics().horizontalAdvance(message) + LABEL_PADDING
+            if needed <= bar.width() - taken:
+                return
+        for label in self.labels:
+            label.setVisible(not message)
 
     def render_state(self, *_args) -> None:
         s, m = self.state, self.state.shown
