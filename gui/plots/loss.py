@@ -99,7 +99,7 @@ class LossPlot(RenderWhenShown, pg.PlotWidget):
         self._log = False
         self._following = True
         self._loss_name = self._base_name = "loss"
-        self._titles = None  # what the axis titles were last fitted to (they shorten to fit their plot)
+        self._titles_fit_for = None  # what the axis titles were last fitted to (they shorten to fit their plot)
         self._font_pt = 12
         self.set_font_size(12)
         subscribe(self, state.events.setup, self._setup_changed)
@@ -212,7 +212,7 @@ class LossPlot(RenderWhenShown, pg.PlotWidget):
         for axis in (item.getAxis("bottom"), self.accuracy_plot.getAxis("bottom")):
             axis.setLabel("rows trained", **style)
         item.setLabel("top", "epoch", **style)
-        self._titles = None
+        self._titles_fit_for = None
         self._fit_texts()
 
     def _fit_texts(self, *_args) -> None:
@@ -223,9 +223,9 @@ class LossPlot(RenderWhenShown, pg.PlotWidget):
         units = self._loss_name != self._base_name  # "(table units)": kept as long as anything is
         shorter = ("loss (table units)",) if units else (self._base_name,)
         wanted = ((self._loss_name, *shorter, "loss"), ("accuracy", "acc."))
-        key = (self._font_pt, wanted, round(loss_box.height()), round(acc_box.height()))
-        if key != self._titles:
-            self._titles = key
+        key = (self._font_pt, wanted, loss_box.height(), acc_box.height())
+        if key != self._titles_fit_for:
+            self._titles_fit_for = key
             style = {"color": colors.INK, "font-size": f"{self._font_pt}pt"}
             for item, options in zip((self.getPlotItem(), self.accuracy_plot), wanted):
                 # A title is centred on its view box and may reach as far into the axes above and

@@ -15,7 +15,7 @@ from functools import cache
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -86,6 +86,7 @@ class PinnedLegend(pg.LegendItem):
         self._margin = margin
         self._size = "14px"
         self._margins = self.layout.getContentsMargins()
+        self._one_row = False
         self.setParentItem(view_box)
         self.setZValue(1000)
         view_box.sigResized.connect(self._place)
@@ -96,6 +97,7 @@ class PinnedLegend(pg.LegendItem):
         self.clear()
         for item, text in entries:
             self.addItem(item, text)
+        self._arrange()
         self.set_text_size(self._size)
 
     def set_texts(self, texts) -> None:
@@ -121,11 +123,21 @@ class PinnedLegend(pg.LegendItem):
 
     def set_one_row(self, on: bool) -> None:
         """The entries side by side (a low plot: a column of them would cover it) or stacked."""
-        columns = max(1, len(self.items)) if on else 1
-        if columns != self.columnCount:
-            self.setColumnCount(columns)
-            self.layout.setContentsMargins(*((4, 0, 4, 0) if on else self._margins))  # a thin strip
+        if bool(on) != self._one_row:
+            self._one_row = bool(on)
+            self._arrange()
             self._settle()
+
+    def _arrange(self) -> None:
+        """Each entry (sample, text) in the grid: all in row 0, or one row each. Placed here rather
+        than by pyqtgraph's column count, which does not re-place entries added after a clear()."""
+        for i in range(self.layout.count() - 1, -1, -1):
+            self.layout.removeAt(i)
+        for i, (sample, label) in enumerate(self.items):
+            row, column = (0, 2 * i) if self._one_row else (i, 0)
+            self.layout.addItem(sample, row, column, alignment=Qt.AlignmentFlag.AlignVCenter)
+            self.layout.addItem(label, row, column + 1)
+        self.layout.setContentsMargins(*((4, 0, 4, 0) if self._one_row else self._margins))  # a thin strip
 
     # ---- placement -------------------------------------------------------------------------
     def _settle(self) -> None:

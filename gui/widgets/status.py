@@ -74,6 +74,9 @@ class StatusReadout:
             px -= 1
             fitted.setPixelSize(px)
         height = QFontMetrics(fitted).height() + 6
+        if (all(widget.font() == fitted for widget in (*self.labels, *beside))
+                and all(label.maximumHeight() == height for label in self.labels)):
+            return fitted  # a resize that changes nothing here (most of them): no relayout
         for widget in (*self.labels, *beside):
             widget.setFont(fitted)
         for label in self.labels:
