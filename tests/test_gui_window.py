@@ -203,6 +203,7 @@ def test_eta_change_mid_run_applies_from_the_next_row(qtbot, window):
     trainer.rowUpdated.connect(lambda r: etas.append(r.eta), Qt.DirectConnection)
     click(qtbot, window, "playButton")
     qtbot.waitUntil(lambda: len(etas) >= 5, timeout=10_000)
+    before = trainer.timeline.steps
     child(window, QDoubleSpinBox, "etaInput").setValue(0.02)
     changed_at = trainer.timeline.steps
     qtbot.waitUntil(lambda: len(etas) >= changed_at + 5, timeout=10_000)
@@ -211,7 +212,7 @@ def test_eta_change_mid_run_applies_from_the_next_row(qtbot, window):
     # Exactly one switch, at most one row after the click (the row in flight finishes with the old η).
     switch = etas.index(0.02)
     assert set(etas[:switch]) == {0.1} and set(etas[switch:]) == {0.02}
-    assert changed_at <= switch <= changed_at + 1
+    assert before <= switch <= changed_at + 1, (before, changed_at, switch)
     assert trainer.timeline.eta_log == [(0, 0.1), (switch, 0.02)]
 
 
