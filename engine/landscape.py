@@ -3,7 +3,8 @@
 Every other parameter stays at its current value, so a grid is a 2-D (or, for a
 slice, 1-D) cut through the loss surface that passes through the current point.
 The grid is evaluated in one vectorised pass (engine.batch): a 101 × 101 grid
-over the tutorial's table takes a few milliseconds.
+over the tutorial's table takes a few milliseconds. engine.landscape_job computes the same
+grid and slice a chunk of points at a time, for a caller that must stay responsive on a big table.
 
 The slice also carries the tangent at the current value. Its slope is the
 gradient training uses, ∂L̄/∂p = mean over the rows of ∂L/∂p, each row's from
