@@ -27,7 +27,6 @@ from engine.landscape import GRID_POINTS, SLICE_POINTS, LossGrid, LossSlice, gri
 from engine.network import Network
 
 PROBE_ROWS = 4096  # seconds_per_point's work: a few milliseconds on the biggest table
-CHUNK_FLOATS = 1 << 22  # a chunk's widest intermediate (points × rows × neurons) stays under 32 MB
 
 
 def seconds_per_point(network: Network, X, Y) -> float:
@@ -35,12 +34,10 @@ def seconds_per_point(network: Network, X, Y) -> float:
     (as many as make ~PROBE_ROWS row evaluations, at least one): a caller with nothing measured
     yet sizes its first grid by it. Per point, a small probe pays overheads a chunk shares, so
     the guess errs on the dear side."""
-    X = np.asarray(X, dtype=float)
-    Y = np.asarray(Y, dtype=float)
     k = max(1, min(64, PROBE_ROWS // max(1, len(X))))
     thetas = np.repeat(network.theta[None, :], k, axis=0)
     t = time.thread_time()  # this thread's CPU time: a moment without a core does not count
-    batch_mean_loss(network.spec, thetas, X, Y[:, None] if Y.ndim == 1 else Y)
+    batch_mean_loss(network.spec, thetas, X, Y)
     return (time.thread_time() - t) / k
 
 
@@ -63,9 +60,7 @@ class LandscapeJob:
     ):
         self._net = Network(network.spec)
         self._net.set_theta(network.theta.copy())
-        self._X = np.asarray(X, dtype=float)
-        Y = np.asarray(Y, dtype=float)
-        self._Y = Y[:, None] if Y.ndim == 1 else Y
+        self._X, self._Y = np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
         self._p1, self._p2 = p1, p2
         self._v1, self._v2, grid_thetas = grid_axes(self._net, p1, p2, range1, range2, n)
         self._vs, slice_thetas = slice_axis(self._net, p1, range1, slice_points)
@@ -75,8 +70,6 @@ class LandscapeJob:
         self.done = 0
         self.total = len(self._thetas)
         self.busy_s = 0.0
-        spec = network.spec
-        self._max_chunk = max(1, CHUNK_FLOATS // max(1, len(self._X) * max(spec.sizes)))
         self._chunk = 1  # points per chunk: grows from what one chunk cost
         self._result: tuple[LossGrid, LossSlice] | None = None
 
@@ -85,7 +78,7 @@ class LandscapeJob:
         start, cpu = time.perf_counter(), time.thread_time()
         spec = self._net.spec
         while self.done < self.total:
-            k = min(self._chunk, self.total - self.done, self._max_chunk)
+            k = min(self._chunk, self.total - self.done)  # (engine.batch bounds its memory itself)
             t = time.perf_counter()
             self._loss[self.done: self.done + k] = batch_mean_loss(spec, self._thetas[self.done: self.done + k],
                                                                    self._X, self._Y)
